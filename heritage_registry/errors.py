@@ -1,0 +1,132 @@
+"""The library's domain exceptions, each with a one-line message that says what to fix.
+
+The CLI turns every `RegistryError` into `Error: <message>` and exit status 1; library
+users catch the specific class (`SiteNotFound`, `DuplicateSlug`, ...).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+from pydantic import ValidationError
+
+
+class RegistryError(Exception):
+    """Base of every error the registry raises on purpose."""
+
+
+class InvalidRecord(RegistryError, ValueError):
+    """Input that the Create models refuse."""
+
+    @classmethod
+    def from_validation(cls, what: str, exc: ValidationError) -> InvalidRecord:
+        return cls(f"invalid {what}: {describe_validation_error(exc)}")
+
+
+class NotFound(RegistryError, LookupError):
+    """A slug, key or uid that names no record."""
+
+    kind = "record"
+    option = ""
+
+    def __init__(self, name: str, candidates: Iterable[str] = (), *, scope: str = "") -> None:
+        self.name = name
+        close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+        self.suggestion = close[0] if close else None
+        where = f" in {scope}" if scope else ""
+        hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
+        super().__init__(f"no {self.kind} {name!r}{where}{hint}")
+
+
+class SiteNotFound(NotFound):
+    kind = "site"
+
+
+class MonumentNotFound(NotFound):
+    kind = "monument"
+
+
+class SourceNotFound(NotFound):
+    kind = "source"
+
+
+class EventNotFound(NotFound):
+    kind = "event"
+
+
+class Duplicate(RegistryError):
+    """A record whose slug, key or uid is already taken."""
+
+
+class DuplicateSlug(Duplicate):
+    pass
+
+
+class DuplicateKey(Duplicate):
+    pass
+
+
+class DuplicateUid(Duplicate):
+    pass
+
+
+class SchemaError(RegistryError):
+    """A database whose schema this version of the registry cannot use."""
+
+
+_PATTERN_HINTS = {
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$": (
+        "; use lower-case letters, digits and single hyphens, e.g. temple-of-bel"
+    ),
+    r"^Q[1-9][0-9]*$": "; write a Wikidata item id such as Q5859",
+}
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts)
+
+
+def _shorten(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line for the first problem pydantic found, naming the field and the fix."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    field = _location(first["loc"]) or "value"
+    kind = first["type"]
+    given = first.get("input")
+    if kind == "enum":
+        choices = ", ".join(re.findall(r"'([^']*)'", first.get("ctx", {}).get("expected", "")))
+        leaf = str(first["loc"][-1]) if first["loc"] else field
+        message = f"unknown {leaf.replace('_', ' ')} {given!r}; choose one of: {choices}"
+    elif kind == "string_pattern_mismatch":
+        hint = _PATTERN_HINTS.get(str(first.get("ctx", {}).get("pattern", "")), "")
+        message = f"{field}: {_shorten(given)} is not valid{hint}"
+    elif kind == "value_error":
+        prefix = f"{field}: " if first["loc"] else ""
+        message = prefix + first["msg"].removeprefix("Value error, ")
+    elif kind == "extra_forbidden":
+        message = f"{field}: unknown field; remove it"
+    elif kind == "missing":
+        message = f"{field}: required; give a value"
+    elif kind in ("string_too_long", "too_long"):
+        limit = first.get("ctx", {}).get("max_length")
+        unit = "characters" if kind == "string_too_long" else "items"
+        message = f"{field}: too long; at most {limit} {unit}"
+    else:
+        message = f"{field}: {first['msg'][0].lower()}{first['msg'][1:]} (got {_shorten(given)})"
+    more = len(errors) - 1
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return message

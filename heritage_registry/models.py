@@ -1,0 +1,424 @@
+"""The domain model: sites, monuments, sources, damage events and their citations.
+
+Each record follows SQLModel's split: `*Base` holds the shared, validated fields;
+`*Create` is the input model where validation runs (table models skip validation in
+`__init__`, so rows are only ever built from a validated `*Create`); the table model
+adds the keys and the values derived from the input (EDTF bounds, timestamps); and
+`*Public` is what the library returns and the JSON output shows. Public models name
+related records by slug, key and uid, never by the database's integer ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from iso3166 import countries_by_alpha2
+from langcodes import tag_is_valid
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from heritage_registry import dates
+from heritage_registry.vocab import (
+    Cause,
+    Confidence,
+    DamageLevel,
+    MonumentKind,
+    SiteKind,
+    SourceType,
+    Stance,
+    Vocabulary,
+)
+
+# Constraint names must be deterministic before any table exists, so that alembic
+# can later alter or drop them by name on every engine (SQLite batch mode needs it).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_MAX = 64
+NAME_MAX = 200
+TEXT_MAX = 5000
+QUOTE_MAX = 5000
+TITLE_MAX = 500
+URL_MAX = 2000
+NOTE_MAX = 1000
+LANG_MAX = 35
+EDTF_MAX = dates.MAX_EDTF_LENGTH
+ALT_NAMES_MAX = 50
+
+
+class TableModel(SQLModel, registry=registry(metadata=metadata)):
+    """The abstract base of the registry's tables: its own metadata, not SQLModel's global."""
+
+
+def vocabulary_type(vocabulary: type[Vocabulary], name: str) -> sa.Enum:
+    """A column type storing a vocabulary's values as text, with a CHECK constraint."""
+    return sa.Enum(
+        vocabulary,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        validate_strings=True,
+        values_callable=lambda enum: [member.value for member in enum],
+    )
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _check_edtf(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    dates.bounds(value)
+    return value
+
+
+def _check_edtf_years(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    dates.year_bounds(value)
+    return value
+
+
+def _check_lang(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not tag_is_valid(value):
+        raise ValueError(f"{value!r} is not a BCP 47 language tag; write e.g. ar, en, fr")
+    return value
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store U+0000 in text, and no source quotes one.
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (U+0000); remove it")
+    return value
+
+
+def _strip_required(value: str) -> str:
+    value = _no_nul(value).strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def _strip_optional(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = _no_nul(value).strip()
+    return value or None
+
+
+class AltName(BaseModel):
+    """Another name of a site or monument, with its language (`تدمر` ar, `Tadmur` en)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    lang: str = Field(min_length=2, max_length=LANG_MAX)
+
+    _strip_name = field_validator("name")(_strip_required)
+    _lang = field_validator("lang")(_check_lang)
+
+    @classmethod
+    def parse(cls, text: str) -> AltName:
+        """Read the CLI's `NAME@LANG` form."""
+        name, sep, lang = text.rpartition("@")
+        if not sep:
+            raise ValueError(f"alternative name {text!r} needs a language: write NAME@LANG")
+        return cls(name=name, lang=lang)
+
+
+class _Located(SQLModel):
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Any:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("give both latitude and longitude, or neither")
+        return self
+
+
+# Site ---------------------------------------------------------------------------
+
+
+class SiteBase(_Located):
+    slug: str = Field(min_length=1, max_length=SLUG_MAX, schema_extra={"pattern": SLUG_PATTERN})
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    country: str = Field(min_length=2, max_length=2)
+    kind: SiteKind = Field(
+        default=SiteKind.ARCHAEOLOGICAL_SITE,
+        sa_type=vocabulary_type(SiteKind, "site_kind"),
+    )
+    location_precision_m: float | None = Field(default=None, ge=0, le=20_000_000)
+    unesco_whc_id: int | None = Field(default=None, ge=1, le=1_000_000)
+    wikidata_qid: str | None = Field(
+        default=None, max_length=20, schema_extra={"pattern": r"^Q[1-9][0-9]*$"}
+    )
+    description: str | None = Field(default=None, max_length=TEXT_MAX)
+
+    _name = field_validator("name")(_strip_required)
+    _description = field_validator("description")(_strip_optional)
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _country(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            code = value.strip().upper()
+            if code not in countries_by_alpha2:
+                raise ValueError(
+                    f"{value!r} is not an ISO 3166-1 alpha-2 country code; write e.g. SY, IQ"
+                )
+            return code
+        return value
+
+
+class SiteCreate(SiteBase):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    alt_names: list[AltName] = Field(default_factory=list, max_length=ALT_NAMES_MAX)
+
+
+class Site(SiteBase, TableModel, table=True):
+    __tablename__ = "site"
+    __table_args__ = (
+        sa.UniqueConstraint("slug"),
+        sa.Index(None, "country"),
+        sa.CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
+        sa.CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    alt_names: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    created_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+    updated_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+
+
+class SitePublic(SiteBase):
+    alt_names: list[AltName]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+# Monument -----------------------------------------------------------------------
+
+
+class MonumentBase(_Located):
+    slug: str = Field(min_length=1, max_length=SLUG_MAX, schema_extra={"pattern": SLUG_PATTERN})
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    kind: MonumentKind = Field(sa_type=vocabulary_type(MonumentKind, "monument_kind"))
+    built: str | None = Field(default=None, max_length=EDTF_MAX)
+    description: str | None = Field(default=None, max_length=TEXT_MAX)
+
+    _name = field_validator("name")(_strip_required)
+    _description = field_validator("description")(_strip_optional)
+    _built = field_validator("built")(_check_edtf_years)
+
+
+class MonumentCreate(MonumentBase):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    site: str = Field(min_length=1, max_length=SLUG_MAX)
+    alt_names: list[AltName] = Field(default_factory=list, max_length=ALT_NAMES_MAX)
+
+
+class Monument(MonumentBase, TableModel, table=True):
+    __tablename__ = "monument"
+    __table_args__ = (
+        sa.UniqueConstraint("site_id", "slug"),
+        sa.CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
+        sa.CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    built_from_year: int | None = None
+    built_to_year: int | None = None
+    alt_names: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    created_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+    updated_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+
+
+class MonumentPublic(MonumentBase):
+    site: str
+    built_from_year: int | None
+    built_to_year: int | None
+    alt_names: list[AltName]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+# Source -------------------------------------------------------------------------
+
+
+class SourceBase(SQLModel):
+    key: str = Field(min_length=1, max_length=SLUG_MAX, schema_extra={"pattern": SLUG_PATTERN})
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    publisher: str | None = Field(default=None, max_length=NAME_MAX)
+    author: str | None = Field(default=None, max_length=NAME_MAX)
+    url: str | None = Field(default=None, max_length=URL_MAX)
+    language: str | None = Field(default=None, max_length=LANG_MAX)
+    published: str | None = Field(default=None, max_length=EDTF_MAX)
+    source_type: SourceType = Field(
+        default=SourceType.NEWS_REPORT,
+        sa_type=vocabulary_type(SourceType, "source_type"),
+    )
+    note: str | None = Field(default=None, max_length=NOTE_MAX)
+
+    _title = field_validator("title")(_strip_required)
+    _optional = field_validator("publisher", "author", "note")(_strip_optional)
+    _language = field_validator("language")(_check_lang)
+    _published = field_validator("published")(_check_edtf)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        value = _strip_optional(value)
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not a web address; write it as https://...")
+        if value is not None and any(ch.isspace() for ch in value):
+            raise ValueError("a web address cannot contain spaces")
+        return value
+
+
+class SourceCreate(SourceBase):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+
+class Source(SourceBase, TableModel, table=True):
+    __tablename__ = "source"
+    __table_args__ = (sa.UniqueConstraint("key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    published_earliest: dt.date | None = None
+    published_latest: dt.date | None = None
+    created_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+    updated_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+
+
+class SourcePublic(SourceBase):
+    published_earliest: dt.date | None
+    published_latest: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+# Citation -----------------------------------------------------------------------
+
+
+class CitationBase(SQLModel):
+    quote: str = Field(min_length=1, max_length=QUOTE_MAX)
+    location: str | None = Field(default=None, max_length=NAME_MAX)
+    stance: Stance = Field(default=Stance.SUPPORTS, sa_type=vocabulary_type(Stance, "stance"))
+    claimed_occurred: str | None = Field(default=None, max_length=EDTF_MAX)
+    claimed_level: DamageLevel | None = Field(
+        default=None, sa_type=vocabulary_type(DamageLevel, "claimed_level")
+    )
+    date_resolution: str | None = Field(default=None, max_length=NOTE_MAX)
+
+    _quote = field_validator("quote")(_strip_required)
+    _optional = field_validator("location", "date_resolution")(_strip_optional)
+    _claimed = field_validator("claimed_occurred")(_check_edtf)
+
+
+class CitationCreate(CitationBase):
+    """One source's statement about an event: `source` is the source's key."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    source: str = Field(min_length=1, max_length=SLUG_MAX)
+
+
+class SourceCitation(CitationBase, TableModel, table=True):
+    __tablename__ = "source_citation"
+    __table_args__ = (
+        sa.Index(None, "event_id"),
+        sa.Index(None, "source_id"),
+        sa.CheckConstraint("quote <> ''", name="quote_not_empty"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="damage_event.id")
+    source_id: int = Field(foreign_key="source.id")
+    created_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+
+
+class CitationPublic(CitationBase):
+    source: str
+    recorded_at: dt.datetime
+
+
+# Damage event -------------------------------------------------------------------
+
+
+class DamageEventBase(SQLModel):
+    cause: Cause = Field(sa_type=vocabulary_type(Cause, "cause"))
+    damage_level: DamageLevel = Field(sa_type=vocabulary_type(DamageLevel, "damage_level"))
+    occurred: str = Field(min_length=1, max_length=EDTF_MAX)
+    actor: str | None = Field(default=None, max_length=NAME_MAX)
+    description: str | None = Field(default=None, max_length=TEXT_MAX)
+
+    _occurred = field_validator("occurred")(_check_edtf)
+    _optional = field_validator("actor", "description")(_strip_optional)
+
+
+class DamageEventCreate(DamageEventBase):
+    """An event with the citations that support it; at least one is required."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    uid: uuid.UUID = Field(default_factory=uuid.uuid4)
+    site: str = Field(min_length=1, max_length=SLUG_MAX)
+    monument: str | None = Field(default=None, max_length=SLUG_MAX)
+    citations: list[CitationCreate] = Field(min_length=1, max_length=1000)
+
+
+class DamageEvent(DamageEventBase, TableModel, table=True):
+    __tablename__ = "damage_event"
+    __table_args__ = (
+        sa.UniqueConstraint("uid"),
+        sa.Index(None, "site_id", "earliest", "latest"),
+        sa.Index(None, "monument_id"),
+        sa.Index(None, "earliest", "latest"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(max_length=36)
+    site_id: int = Field(foreign_key="site.id")
+    monument_id: int | None = Field(default=None, foreign_key="monument.id")
+    earliest: dt.date | None = None
+    latest: dt.date | None = None
+    retracted_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    retraction_reason: str | None = Field(default=None, max_length=NOTE_MAX)
+    created_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+    updated_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+
+
+class DamageEventPublic(DamageEventBase):
+    uid: str
+    site: str
+    monument: str | None
+    earliest: dt.date | None
+    latest: dt.date | None
+    confidence: Confidence
+    retracted_at: dt.datetime | None
+    retraction_reason: str | None
+    recorded_at: dt.datetime
+    updated_at: dt.datetime
+    citations: list[CitationPublic]

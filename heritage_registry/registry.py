@@ -1,0 +1,591 @@
+"""The library API: open a registry, add, get and list its records.
+
+    >>> from heritage_registry import Registry
+    >>> reg = Registry.open("sqlite:///my.db")      # creates and migrates if new
+    >>> reg.add_site(slug="palmyra", name="Palmyra", country="SY")
+
+Every write runs in one transaction: it commits whole or leaves the database as it
+was. Input is validated by the `*Create` models; problems raise the small exceptions
+of `heritage_registry.errors`, whose messages say what to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session, col, func, select
+
+from heritage_registry import confidence, dates, db, schema
+from heritage_registry.errors import (
+    DuplicateKey,
+    DuplicateSlug,
+    DuplicateUid,
+    EventNotFound,
+    InvalidRecord,
+    MonumentNotFound,
+    SiteNotFound,
+    SourceNotFound,
+)
+from heritage_registry.models import (
+    AltName,
+    CitationCreate,
+    CitationPublic,
+    DamageEvent,
+    DamageEventCreate,
+    DamageEventPublic,
+    Monument,
+    MonumentCreate,
+    MonumentPublic,
+    Site,
+    SiteCreate,
+    SitePublic,
+    Source,
+    SourceCitation,
+    SourceCreate,
+    SourcePublic,
+    utcnow,
+)
+from heritage_registry.vocab import Cause, Confidence, DamageLevel, MonumentKind, SiteKind
+
+CreateT = TypeVar("CreateT", bound=BaseModel)
+
+# The fields of one citation, accepted directly by `add_event` for the common case of
+# an event reported by one source.
+_CITATION_FIELDS = frozenset(CitationCreate.model_fields)
+
+
+def validate(
+    model: type[CreateT],
+    given: CreateT | Mapping[str, Any] | None,
+    fields: Mapping[str, Any],
+    what: str,
+) -> CreateT:
+    """Validate input given as a `*Create` instance or as keyword fields."""
+    if isinstance(given, model):
+        if fields:
+            raise InvalidRecord(f"invalid {what}: give a {model.__name__} or fields, not both")
+        return given
+    data = dict(given or {}) | dict(fields)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidRecord.from_validation(what, exc) from None
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _alt_names(stored: Sequence[Mapping[str, str]]) -> list[AltName]:
+    return [AltName.model_construct(name=item["name"], lang=item["lang"]) for item in stored]
+
+
+def _window(since: str | None, until: str | None) -> tuple[dt.date | None, dt.date | None]:
+    try:
+        start = dates.bounds(since).earliest if since else None
+        end = dates.bounds(until).latest if until else None
+    except dates.EdtfError as exc:
+        raise InvalidRecord(f"invalid date filter: {exc}") from None
+    return start, end
+
+
+class Registry:
+    """A heritage registry stored in one database (SQLite file or PostgreSQL)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    # Opening ----------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str | None = None, *, migrate: bool = True) -> Registry:
+        """Open the registry at `url` (default: `REGISTRY_DATABASE_URL`, else the user's file).
+
+        With `migrate` (the default) a new database is created and an older one brought
+        to the current schema; without it the database is used as it is.
+        """
+        engine = db.make_engine(url)
+        try:
+            if migrate:
+                schema.ensure_current(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        """The database URL, with any password hidden."""
+        return db.display_url(self.engine.url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def schema_revision(self) -> str | None:
+        return schema.current_revision(self.engine)
+
+    def counts(self) -> dict[str, int]:
+        """How many records of each kind the registry holds."""
+        tables: dict[str, type[Any]] = {
+            "sites": Site,
+            "monuments": Monument,
+            "sources": Source,
+            "events": DamageEvent,
+            "citations": SourceCitation,
+        }
+        with self.transaction() as session:
+            return {
+                name: session.exec(select(func.count()).select_from(table)).one()
+                for name, table in tables.items()
+            }
+
+    # Lookups shared by the writers --------------------------------------------------
+
+    def _site_row(self, session: Session, slug: str) -> Site:
+        row = session.exec(select(Site).where(Site.slug == slug)).first()
+        if row is None:
+            raise SiteNotFound(slug, session.exec(select(Site.slug)).all())
+        return row
+
+    def _monument_row(self, session: Session, site: Site, slug: str) -> Monument:
+        row = session.exec(
+            select(Monument).where(Monument.site_id == site.id, Monument.slug == slug)
+        ).first()
+        if row is None:
+            others = session.exec(select(Monument.slug).where(Monument.site_id == site.id)).all()
+            raise MonumentNotFound(slug, others, scope=f"site {site.slug!r}")
+        return row
+
+    def _source_row(self, session: Session, key: str) -> Source:
+        row = session.exec(select(Source).where(Source.key == key)).first()
+        if row is None:
+            raise SourceNotFound(key, session.exec(select(Source.key)).all())
+        return row
+
+    def _event_row(self, session: Session, uid: str) -> DamageEvent:
+        row = session.exec(select(DamageEvent).where(DamageEvent.uid == uid)).first()
+        if row is None:
+            raise EventNotFound(uid, session.exec(select(DamageEvent.uid)).all())
+        return row
+
+    # Sites ------------------------------------------------------------------------
+
+    def add_site(
+        self, site: SiteCreate | Mapping[str, Any] | None = None, /, **fields: Any
+    ) -> SitePublic:
+        """Add a site: `add_site(slug="palmyra", name="Palmyra", country="SY")`."""
+        data = validate(SiteCreate, site, fields, "site")
+        now = utcnow()
+        with self.transaction() as session:
+            if session.exec(select(Site.id).where(Site.slug == data.slug)).first() is not None:
+                raise DuplicateSlug(
+                    f"a site with slug {data.slug!r} exists already; choose another slug"
+                )
+            row = Site(
+                **data.model_dump(exclude={"alt_names"}),
+                alt_names=[name.model_dump() for name in data.alt_names],
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            self._flush(session, DuplicateSlug(f"a site with slug {data.slug!r} exists already"))
+            return self._site_public(row)
+
+    def get_site(self, slug: str) -> SitePublic:
+        with self.transaction() as session:
+            return self._site_public(self._site_row(session, slug))
+
+    def list_sites(
+        self, *, country: str | None = None, kind: SiteKind | str | None = None
+    ) -> list[SitePublic]:
+        """Sites ordered by slug, optionally of one country and kind."""
+        query = select(Site).order_by(col(Site.slug))
+        if country is not None:
+            query = query.where(Site.country == country.upper())
+        if kind is not None:
+            query = query.where(Site.kind == SiteKind(kind))
+        with self.transaction() as session:
+            return [self._site_public(row) for row in session.exec(query)]
+
+    @staticmethod
+    def _site_public(row: Site) -> SitePublic:
+        return SitePublic.model_construct(
+            **row.model_dump(exclude={"id", "alt_names", "created_at", "updated_at"}),
+            alt_names=_alt_names(row.alt_names),
+            created_at=_aware(row.created_at),
+            updated_at=_aware(row.updated_at),
+        )
+
+    # Monuments --------------------------------------------------------------------
+
+    def add_monument(
+        self, monument: MonumentCreate | Mapping[str, Any] | None = None, /, **fields: Any
+    ) -> MonumentPublic:
+        """Add a monument to a site: `add_monument(site="palmyra", slug="temple-of-bel", ...)`."""
+        data = validate(MonumentCreate, monument, fields, "monument")
+        years = dates.year_bounds(data.built) if data.built else (None, None)
+        now = utcnow()
+        with self.transaction() as session:
+            site = self._site_row(session, data.site)
+            taken = session.exec(
+                select(Monument.id).where(Monument.site_id == site.id, Monument.slug == data.slug)
+            ).first()
+            message = (
+                f"site {site.slug!r} has a monument with slug {data.slug!r} already; "
+                "choose another slug"
+            )
+            if taken is not None:
+                raise DuplicateSlug(message)
+            assert site.id is not None
+            row = Monument(
+                **data.model_dump(exclude={"site", "alt_names"}),
+                site_id=site.id,
+                built_from_year=years[0],
+                built_to_year=years[1],
+                alt_names=[name.model_dump() for name in data.alt_names],
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            self._flush(session, DuplicateSlug(message))
+            return self._monument_public(row, site.slug)
+
+    def get_monument(self, site: str, slug: str) -> MonumentPublic:
+        with self.transaction() as session:
+            site_row = self._site_row(session, site)
+            return self._monument_public(self._monument_row(session, site_row, slug), site_row.slug)
+
+    def list_monuments(
+        self, *, site: str | None = None, kind: MonumentKind | str | None = None
+    ) -> list[MonumentPublic]:
+        """Monuments ordered by site slug, then slug."""
+        query = (
+            select(Monument, Site.slug)
+            .join(Site, col(Site.id) == col(Monument.site_id))
+            .order_by(col(Site.slug), col(Monument.slug))
+        )
+        if kind is not None:
+            query = query.where(Monument.kind == MonumentKind(kind))
+        with self.transaction() as session:
+            if site is not None:
+                query = query.where(Monument.site_id == self._site_row(session, site).id)
+            return [self._monument_public(row, slug) for row, slug in session.exec(query)]
+
+    @staticmethod
+    def _monument_public(row: Monument, site_slug: str) -> MonumentPublic:
+        return MonumentPublic.model_construct(
+            **row.model_dump(exclude={"id", "site_id", "alt_names", "created_at", "updated_at"}),
+            site=site_slug,
+            alt_names=_alt_names(row.alt_names),
+            created_at=_aware(row.created_at),
+            updated_at=_aware(row.updated_at),
+        )
+
+    # Sources ----------------------------------------------------------------------
+
+    def add_source(
+        self, source: SourceCreate | Mapping[str, Any] | None = None, /, **fields: Any
+    ) -> SourcePublic:
+        """Add a source: `add_source(key="newarab-2016-03-27", title=..., publisher=...)`."""
+        data = validate(SourceCreate, source, fields, "source")
+        span = dates.bounds(data.published) if data.published else dates.Bounds(None, None)
+        now = utcnow()
+        message = f"a source with key {data.key!r} exists already; choose another key"
+        with self.transaction() as session:
+            if session.exec(select(Source.id).where(Source.key == data.key)).first() is not None:
+                raise DuplicateKey(message)
+            row = Source(
+                **data.model_dump(),
+                published_earliest=span.earliest,
+                published_latest=span.latest,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            self._flush(session, DuplicateKey(message))
+            return self._source_public(row)
+
+    def get_source(self, key: str) -> SourcePublic:
+        with self.transaction() as session:
+            return self._source_public(self._source_row(session, key))
+
+    def list_sources(self, *, site: str | None = None) -> list[SourcePublic]:
+        """Sources ordered by key; with `site`, only those cited on that site's events."""
+        query = select(Source).order_by(col(Source.key))
+        with self.transaction() as session:
+            if site is not None:
+                cited = (
+                    select(SourceCitation.source_id)
+                    .join(DamageEvent, col(DamageEvent.id) == col(SourceCitation.event_id))
+                    .where(DamageEvent.site_id == self._site_row(session, site).id)
+                )
+                query = query.where(col(Source.id).in_(cited))
+            return [self._source_public(row) for row in session.exec(query)]
+
+    @staticmethod
+    def _source_public(row: Source) -> SourcePublic:
+        return SourcePublic.model_construct(
+            **row.model_dump(exclude={"id", "created_at", "updated_at"}),
+            created_at=_aware(row.created_at),
+            updated_at=_aware(row.updated_at),
+        )
+
+    # Events and citations -----------------------------------------------------------
+
+    def add_event(
+        self, event: DamageEventCreate | Mapping[str, Any] | None = None, /, **fields: Any
+    ) -> DamageEventPublic:
+        """Add a damage event with its citations, in one transaction.
+
+        The citations go in `citations=[{"source": KEY, "quote": TEXT}, ...]`; for an
+        event reported by one source, the citation's fields may be given directly:
+        `add_event(site="palmyra", cause="explosives", damage_level="destroyed",
+        occurred="2015-08", source="newarab-2016-03-27", quote="...")`.
+        """
+        given = dict(event) if isinstance(event, Mapping) else event
+        if isinstance(given, dict) or given is None:
+            merged = dict(given or {}) | dict(fields)
+            single = {name: merged.pop(name) for name in list(merged) if name in _CITATION_FIELDS}
+            if single:
+                if "citations" in merged:
+                    raise InvalidRecord(
+                        "invalid event: give citations=[...] or one citation's fields, not both"
+                    )
+                merged["citations"] = [single]
+            data = validate(DamageEventCreate, merged, {}, "event")
+        else:
+            data = validate(DamageEventCreate, given, fields, "event")
+        with self.transaction() as session:
+            row = self._insert_event(session, data)
+            return self._events_public(session, [row])[0]
+
+    def _insert_event(self, session: Session, data: DamageEventCreate) -> DamageEvent:
+        uid = str(data.uid)
+        if session.exec(select(DamageEvent.id).where(DamageEvent.uid == uid)).first() is not None:
+            raise DuplicateUid(f"an event with uid {uid} exists already; omit uid to get a new one")
+        site = self._site_row(session, data.site)
+        monument = self._monument_row(session, site, data.monument) if data.monument else None
+        sources = {
+            key: self._source_row(session, key)
+            for key in dict.fromkeys(c.source for c in data.citations)
+        }
+        span = dates.bounds(data.occurred)
+        now = utcnow()
+        assert site.id is not None
+        row = DamageEvent(
+            **data.model_dump(exclude={"uid", "site", "monument", "citations"}),
+            uid=uid,
+            site_id=site.id,
+            monument_id=monument.id if monument else None,
+            earliest=span.earliest,
+            latest=span.latest,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        self._flush(session, DuplicateUid(f"an event with uid {uid} exists already"))
+        assert row.id is not None
+        for citation in data.citations:
+            session.add(self._citation_row(citation, row.id, sources[citation.source], now))
+        session.flush()
+        return row
+
+    @staticmethod
+    def _citation_row(
+        citation: CitationCreate, event_id: int, source: Source, now: dt.datetime
+    ) -> SourceCitation:
+        assert source.id is not None
+        return SourceCitation(
+            **citation.model_dump(exclude={"source"}),
+            event_id=event_id,
+            source_id=source.id,
+            created_at=now,
+        )
+
+    def cite(
+        self, uid: str, citation: CitationCreate | Mapping[str, Any] | None = None, /, **fields: Any
+    ) -> DamageEventPublic:
+        """Record another source's statement about an existing event; returns the event."""
+        data = validate(CitationCreate, citation, fields, "citation")
+        with self.transaction() as session:
+            event = self._event_row(session, uid)
+            source = self._source_row(session, data.source)
+            assert event.id is not None
+            session.add(self._citation_row(data, event.id, source, utcnow()))
+            session.flush()
+            return self._events_public(session, [event])[0]
+
+    def get_event(self, uid: str) -> DamageEventPublic:
+        with self.transaction() as session:
+            return self._events_public(session, [self._event_row(session, uid)])[0]
+
+    def list_events(
+        self,
+        *,
+        site: str | None = None,
+        monument: str | None = None,
+        cause: Cause | str | None = None,
+        damage_level: DamageLevel | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        confidence: Confidence | str | None = None,
+    ) -> list[DamageEventPublic]:
+        """Events in date order: by `earliest` (open starts first), `latest`, then uid.
+
+        `since` and `until` are EDTF; an event is listed when its span may overlap the
+        window (an open or unknown end is taken to reach into it).
+        """
+        try:
+            cause_value = Cause(cause) if cause is not None else None
+            level_value = DamageLevel(damage_level) if damage_level is not None else None
+            confidence_value = Confidence(confidence) if confidence is not None else None
+        except ValueError as exc:
+            raise InvalidRecord(f"invalid filter: {exc}") from None
+        start, end = _window(since, until)
+        query = select(DamageEvent).order_by(*self.EVENT_ORDER)
+        if cause_value is not None:
+            query = query.where(DamageEvent.cause == cause_value)
+        if level_value is not None:
+            query = query.where(DamageEvent.damage_level == level_value)
+        if start is not None:
+            query = query.where(
+                sa.or_(col(DamageEvent.latest).is_(None), col(DamageEvent.latest) >= start)
+            )
+        if end is not None:
+            query = query.where(
+                sa.or_(col(DamageEvent.earliest).is_(None), col(DamageEvent.earliest) <= end)
+            )
+        with self.transaction() as session:
+            if site is not None:
+                site_row = self._site_row(session, site)
+                query = query.where(DamageEvent.site_id == site_row.id)
+                if monument is not None:
+                    query = query.where(
+                        DamageEvent.monument_id
+                        == self._monument_row(session, site_row, monument).id
+                    )
+            elif monument is not None:
+                raise InvalidRecord("a monument filter needs its site: give site= as well")
+            events = self._events_public(session, list(session.exec(query)))
+        if confidence_value is not None:
+            events = [event for event in events if event.confidence is confidence_value]
+        return events
+
+    EVENT_ORDER = (
+        col(DamageEvent.earliest).asc().nulls_first(),
+        col(DamageEvent.latest).asc().nulls_last(),
+        col(DamageEvent.uid),
+    )
+
+    def _events_public(
+        self, session: Session, rows: Sequence[DamageEvent]
+    ) -> list[DamageEventPublic]:
+        """Public events with their citations and derived confidence, in the rows' order."""
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        site_slugs = dict(
+            session.exec(
+                select(Site.id, Site.slug).where(col(Site.id).in_({r.site_id for r in rows}))
+            ).all()
+        )
+        monument_ids = {r.monument_id for r in rows if r.monument_id is not None}
+        monument_slugs = (
+            dict(
+                session.exec(
+                    select(Monument.id, Monument.slug).where(col(Monument.id).in_(monument_ids))
+                ).all()
+            )
+            if monument_ids
+            else {}
+        )
+        by_event: dict[int, list[tuple[SourceCitation, Source]]] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            query = (
+                select(SourceCitation, Source)
+                .join(Source, col(Source.id) == col(SourceCitation.source_id))
+                .where(col(SourceCitation.event_id).in_(chunk))
+                .order_by(col(SourceCitation.id))
+            )
+            for citation, source in session.exec(query):
+                by_event.setdefault(citation.event_id, []).append((citation, source))
+        return [
+            self._event_public(
+                row,
+                site_slugs[row.site_id],
+                monument_slugs.get(row.monument_id or -1),
+                by_event.get(row.id or -1, []),
+            )
+            for row in rows
+        ]
+
+    @staticmethod
+    def _event_public(
+        row: DamageEvent,
+        site: str,
+        monument: str | None,
+        cited: Sequence[tuple[SourceCitation, Source]],
+    ) -> DamageEventPublic:
+        citations = [
+            CitationPublic.model_construct(
+                **citation.model_dump(exclude={"id", "event_id", "source_id", "created_at"}),
+                source=source.key,
+                recorded_at=_aware(citation.created_at),
+            )
+            for citation, source in cited
+        ]
+        derived = confidence.derive(
+            occurred=row.occurred,
+            damage_level=row.damage_level,
+            retracted=row.retracted_at is not None,
+            attestations=[
+                confidence.Attestation(
+                    stance=citation.stance,
+                    publisher=confidence.independent_voice(source.publisher, source.key),
+                    claimed_occurred=citation.claimed_occurred,
+                    claimed_level=citation.claimed_level,
+                )
+                for citation, source in cited
+            ],
+        )
+        return DamageEventPublic.model_construct(
+            **row.model_dump(
+                exclude={"id", "site_id", "monument_id", "created_at", "updated_at", "retracted_at"}
+            ),
+            site=site,
+            monument=monument,
+            confidence=derived,
+            retracted_at=_aware(row.retracted_at) if row.retracted_at else None,
+            recorded_at=_aware(row.created_at),
+            updated_at=_aware(row.updated_at),
+            citations=citations,
+        )
+
+    @staticmethod
+    def _flush(session: Session, duplicate: Exception) -> None:
+        """Flush, turning a unique-constraint race with another writer into `duplicate`."""
+        try:
+            session.flush()
+        except sa.exc.IntegrityError as exc:
+            if "unique" in str(exc.orig).lower() or "duplicate" in str(exc.orig).lower():
+                raise duplicate from None
+            raise

@@ -1,0 +1,22 @@
+"""Test helpers: a full dump of a registry's tables, to show that nothing was written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from heritage_registry.models import metadata
+
+
+def dump(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every registry table (and the alembic version), in a stable order."""
+    tables = [*metadata.sorted_tables]
+    result: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as connection:
+        for table in tables:
+            rows = connection.execute(sa.select(table)).all()
+            result[table.name] = sorted((tuple(row) for row in rows), key=repr)
+        version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        result["alembic_version"] = [tuple(row) for row in version]
+    return result

@@ -1,0 +1,110 @@
+"""The alembic migrations, on SQLite and PostgreSQL.
+
+pytest-alembic's built-in tests (single head, upgrade, model matches DDL, up/down
+consistency) run on each engine, alongside `alembic check` and the registry's own
+create-and-migrate behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from pytest_alembic import tests as builtin
+from pytest_alembic.plugin.fixtures import create_alembic_fixture
+from pytest_alembic.runner import MigrationContext
+
+from heritage_registry import Registry, SchemaError, schema
+from heritage_registry.db import make_engine
+from tests.helpers import dump
+
+
+@pytest.fixture
+def alembic_engine(db_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(db_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+alembic_runner = create_alembic_fixture(schema.alembic_config())
+
+
+def test_single_head_revision(alembic_runner: MigrationContext) -> None:
+    builtin.test_single_head_revision(alembic_runner)
+
+
+def test_upgrade(alembic_runner: MigrationContext) -> None:
+    builtin.test_upgrade(alembic_runner)
+
+
+def test_model_definitions_match_ddl(alembic_runner: MigrationContext) -> None:
+    builtin.test_model_definitions_match_ddl(alembic_runner)
+
+
+def test_up_down_consistency(alembic_runner: MigrationContext) -> None:
+    builtin.test_up_down_consistency(alembic_runner)
+
+
+def test_alembic_check_finds_no_difference(alembic_engine: sa.Engine) -> None:
+    schema.upgrade(alembic_engine)
+    with alembic_engine.begin() as connection:
+        command.check(schema.alembic_config(connection))
+
+
+def test_open_creates_and_migrates_a_new_database(db_url: str) -> None:
+    with Registry.open(db_url) as reg:
+        assert reg.schema_revision() == schema.head_revision()
+        assert reg.counts() == {
+            "sites": 0,
+            "monuments": 0,
+            "sources": 0,
+            "events": 0,
+            "citations": 0,
+        }
+
+
+def test_open_without_migrate_leaves_a_new_database_empty(db_url: str) -> None:
+    with Registry.open(db_url, migrate=False) as reg:
+        assert reg.schema_revision() is None
+        assert sa.inspect(reg.engine).get_table_names() == []
+
+
+def test_reopening_and_upgrading_again_keeps_every_record(registry: Registry) -> None:
+    registry.add_site(slug="palmyra", name="Palmyra", country="SY")
+    registry.add_source(key="s1", title="A report", publisher="P")
+    registry.add_event(
+        site="palmyra",
+        cause="explosives",
+        damage_level="destroyed",
+        occurred="2015-08",
+        source="s1",
+        quote="blown up",
+    )
+    before = dump(registry.engine)
+    assert schema.ensure_current(registry.engine) is False
+    schema.upgrade(registry.engine, "head")
+    assert dump(registry.engine) == before
+
+
+def test_a_database_from_a_newer_version_is_refused(alembic_engine: sa.Engine) -> None:
+    schema.upgrade(alembic_engine)
+    with alembic_engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = 'ffffffffffff'"))
+    with pytest.raises(SchemaError, match="does not know; upgrade the package"):
+        schema.ensure_current(alembic_engine)
+
+
+def test_unknown_revision_names_the_known_ones(alembic_engine: sa.Engine) -> None:
+    with pytest.raises(SchemaError, match="unknown schema revision 'nope'; choose one of: 0001"):
+        schema.upgrade(alembic_engine, "nope")
+
+
+def test_history_lists_every_revision_newest_first() -> None:
+    revisions = schema.history()
+    assert revisions[0].is_head
+    assert revisions[-1].down_revision is None
+    assert [rev.revision for rev in revisions][-1] == "0001"

@@ -12,8 +12,9 @@ of `heritage_registry.errors`, whose messages say what to fix.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -93,6 +94,26 @@ def _window(since: str | None, until: str | None) -> tuple[dt.date | None, dt.da
     except dates.EdtfError as exc:
         raise InvalidRecord(f"invalid date filter: {exc}") from None
     return start, end
+
+
+RECORD_KINDS = ("sites", "monuments", "sources", "events", "citations")
+
+
+def _zero_counts() -> dict[str, int]:
+    return dict.fromkeys(RECORD_KINDS, 0)
+
+
+@dataclass
+class MergeReport:
+    """What a merge added, and how many of the records given were there already."""
+
+    added: dict[str, int] = field(default_factory=_zero_counts)
+    existing: dict[str, int] = field(default_factory=_zero_counts)
+
+    def describe(self) -> str:
+        """`added 3 sites, 5 monuments, ...; 0 already present`, for people."""
+        added = ", ".join(f"{self.added[kind]} {kind}" for kind in RECORD_KINDS)
+        return f"added {added}; {sum(self.existing.values())} already present"
 
 
 class Registry:
@@ -193,21 +214,23 @@ class Registry:
     ) -> SitePublic:
         """Add a site: `add_site(slug="palmyra", name="Palmyra", country="SY")`."""
         data = validate(SiteCreate, site, fields, "site")
-        now = utcnow()
         with self.transaction() as session:
-            if session.exec(select(Site.id).where(Site.slug == data.slug)).first() is not None:
-                raise DuplicateSlug(
-                    f"a site with slug {data.slug!r} exists already; choose another slug"
-                )
-            row = Site(
-                **data.model_dump(exclude={"alt_names"}),
-                alt_names=[name.model_dump() for name in data.alt_names],
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-            self._flush(session, DuplicateSlug(f"a site with slug {data.slug!r} exists already"))
-            return self._site_public(row)
+            return self._site_public(self._insert_site(session, data))
+
+    def _insert_site(self, session: Session, data: SiteCreate) -> Site:
+        message = f"a site with slug {data.slug!r} exists already; choose another slug"
+        if session.exec(select(Site.id).where(Site.slug == data.slug)).first() is not None:
+            raise DuplicateSlug(message)
+        now = utcnow()
+        row = Site(
+            **data.model_dump(exclude={"alt_names"}),
+            alt_names=[name.model_dump() for name in data.alt_names],
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        self._flush(session, DuplicateSlug(message))
+        return row
 
     def get_site(self, slug: str) -> SitePublic:
         with self.transaction() as session:
@@ -241,32 +264,35 @@ class Registry:
     ) -> MonumentPublic:
         """Add a monument to a site: `add_monument(site="palmyra", slug="temple-of-bel", ...)`."""
         data = validate(MonumentCreate, monument, fields, "monument")
+        with self.transaction() as session:
+            return self._monument_public(self._insert_monument(session, data), data.site)
+
+    def _insert_monument(self, session: Session, data: MonumentCreate) -> Monument:
+        site = self._site_row(session, data.site)
+        assert site.id is not None
+        message = (
+            f"site {site.slug!r} has a monument with slug {data.slug!r} already; "
+            "choose another slug"
+        )
+        taken = session.exec(
+            select(Monument.id).where(Monument.site_id == site.id, Monument.slug == data.slug)
+        ).first()
+        if taken is not None:
+            raise DuplicateSlug(message)
         years = dates.year_bounds(data.built) if data.built else (None, None)
         now = utcnow()
-        with self.transaction() as session:
-            site = self._site_row(session, data.site)
-            taken = session.exec(
-                select(Monument.id).where(Monument.site_id == site.id, Monument.slug == data.slug)
-            ).first()
-            message = (
-                f"site {site.slug!r} has a monument with slug {data.slug!r} already; "
-                "choose another slug"
-            )
-            if taken is not None:
-                raise DuplicateSlug(message)
-            assert site.id is not None
-            row = Monument(
-                **data.model_dump(exclude={"site", "alt_names"}),
-                site_id=site.id,
-                built_from_year=years[0],
-                built_to_year=years[1],
-                alt_names=[name.model_dump() for name in data.alt_names],
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-            self._flush(session, DuplicateSlug(message))
-            return self._monument_public(row, site.slug)
+        row = Monument(
+            **data.model_dump(exclude={"site", "alt_names"}),
+            site_id=site.id,
+            built_from_year=years[0],
+            built_to_year=years[1],
+            alt_names=[name.model_dump() for name in data.alt_names],
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        self._flush(session, DuplicateSlug(message))
+        return row
 
     def get_monument(self, site: str, slug: str) -> MonumentPublic:
         with self.transaction() as session:
@@ -306,22 +332,25 @@ class Registry:
     ) -> SourcePublic:
         """Add a source: `add_source(key="newarab-2016-03-27", title=..., publisher=...)`."""
         data = validate(SourceCreate, source, fields, "source")
+        with self.transaction() as session:
+            return self._source_public(self._insert_source(session, data))
+
+    def _insert_source(self, session: Session, data: SourceCreate) -> Source:
+        message = f"a source with key {data.key!r} exists already; choose another key"
+        if session.exec(select(Source.id).where(Source.key == data.key)).first() is not None:
+            raise DuplicateKey(message)
         span = dates.bounds(data.published) if data.published else dates.Bounds(None, None)
         now = utcnow()
-        message = f"a source with key {data.key!r} exists already; choose another key"
-        with self.transaction() as session:
-            if session.exec(select(Source.id).where(Source.key == data.key)).first() is not None:
-                raise DuplicateKey(message)
-            row = Source(
-                **data.model_dump(),
-                published_earliest=span.earliest,
-                published_latest=span.latest,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-            self._flush(session, DuplicateKey(message))
-            return self._source_public(row)
+        row = Source(
+            **data.model_dump(),
+            published_earliest=span.earliest,
+            published_latest=span.latest,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        self._flush(session, DuplicateKey(message))
+        return row
 
     def get_source(self, key: str) -> SourcePublic:
         with self.transaction() as session:
@@ -579,6 +608,78 @@ class Registry:
             updated_at=_aware(row.updated_at),
             citations=citations,
         )
+
+    def merge(
+        self,
+        *,
+        sites: Iterable[SiteCreate] = (),
+        monuments: Iterable[MonumentCreate] = (),
+        sources: Iterable[SourceCreate] = (),
+        events: Iterable[DamageEventCreate] = (),
+    ) -> MergeReport:
+        """Add the records the registry lacks, in one transaction, and keep those it has.
+
+        Records are matched by site slug, monument slug within its site, source key and
+        event uid; a record already present is left as it is. An event already present
+        gains the citations it lacks (a citation is matched by its source and quote), so
+        that merging the same records twice changes nothing.
+        """
+        report = MergeReport()
+        with self.transaction() as session:
+            for site in sites:
+                if session.exec(select(Site.id).where(Site.slug == site.slug)).first():
+                    report.existing["sites"] += 1
+                else:
+                    self._insert_site(session, site)
+                    report.added["sites"] += 1
+            for monument in monuments:
+                site_row = self._site_row(session, monument.site)
+                found = session.exec(
+                    select(Monument.id).where(
+                        Monument.site_id == site_row.id, Monument.slug == monument.slug
+                    )
+                ).first()
+                if found:
+                    report.existing["monuments"] += 1
+                else:
+                    self._insert_monument(session, monument)
+                    report.added["monuments"] += 1
+            for source in sources:
+                if session.exec(select(Source.id).where(Source.key == source.key)).first():
+                    report.existing["sources"] += 1
+                else:
+                    self._insert_source(session, source)
+                    report.added["sources"] += 1
+            for event in events:
+                row = session.exec(
+                    select(DamageEvent).where(DamageEvent.uid == str(event.uid))
+                ).first()
+                if row is None:
+                    self._insert_event(session, event)
+                    report.added["events"] += 1
+                    report.added["citations"] += len(event.citations)
+                    continue
+                report.existing["events"] += 1
+                assert row.id is not None
+                held = {
+                    (source_key, quote)
+                    for source_key, quote in session.exec(
+                        select(Source.key, SourceCitation.quote)
+                        .join(Source, col(Source.id) == col(SourceCitation.source_id))
+                        .where(SourceCitation.event_id == row.id)
+                    )
+                }
+                now = utcnow()
+                for citation in event.citations:
+                    if (citation.source, citation.quote) in held:
+                        report.existing["citations"] += 1
+                        continue
+                    source_row = self._source_row(session, citation.source)
+                    session.add(self._citation_row(citation, row.id, source_row, now))
+                    held.add((citation.source, citation.quote))
+                    report.added["citations"] += 1
+            session.flush()
+        return report
 
     @staticmethod
     def _flush(session: Session, duplicate: Exception) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -98,7 +98,41 @@ def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         target = tmp_path / "registry.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         return f"sqlite:///{target}"
-    url: str = request.getfixturevalue("postgres_scratch_url")
+    return _empty_postgres(request.getfixturevalue("postgres_scratch_url"))
+
+
+@pytest.fixture
+def fresh_registry(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[str], Registry]]:
+    """Make new, empty registries inside one test (as a property test's examples need).
+
+    `fresh_registry("sqlite")` copies the migrated template; `fresh_registry("postgresql")`
+    empties the scratch database, so only one PostgreSQL registry is live at a time.
+    """
+    opened: list[Registry] = []
+
+    def make(engine: str) -> Registry:
+        if engine == "sqlite":
+            target = tmp_path / f"{uuid.uuid4().hex}.db"
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+            url = f"sqlite:///{target}"
+        else:
+            for reg in opened:
+                if reg.engine.dialect.name == "postgresql":
+                    reg.close()
+            url = _empty_postgres(request.getfixturevalue("postgres_scratch_url"))
+        reg = Registry.open(url)
+        opened.append(reg)
+        return reg
+
+    yield make
+    for reg in opened:
+        reg.close()
+
+
+def _empty_postgres(url: str) -> str:
+    """Bring the scratch database to the current schema with no rows."""
     engine = make_engine(url)
     try:
         if schema.current_revision(engine) == schema.head_revision():

@@ -172,3 +172,32 @@ invalid_event_fields = st.sampled_from(
 )
 
 ascii_noise = st.text(string.printable, max_size=30)
+
+
+@st.composite
+def registry_contents(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
+    """A small registry: sites, their monuments, sources, and events citing them."""
+    site_list = draw(st.lists(sites(), min_size=1, max_size=3, unique_by=lambda s: s["slug"]))
+    slugs = [site["slug"] for site in site_list]
+    monument_list = []
+    for site in slugs:
+        found = draw(st.lists(monuments(site), max_size=2, unique_by=lambda m: m["slug"]))
+        monument_list.extend(found)
+    source_list = draw(st.lists(sources(), min_size=1, max_size=3, unique_by=lambda s: s["key"]))
+    keys = [source["key"] for source in source_list]
+    event_list = []
+    for _ in range(draw(st.integers(0, 4))):
+        site = draw(st.sampled_from(slugs))
+        own = [m["slug"] for m in monument_list if m["site"] == site]
+        monument = draw(st.sampled_from([None, *own]))
+        event = draw(events(site, monument, keys[0]))
+        event["citations"] = [
+            draw(citations(draw(st.sampled_from(keys)))) for _ in event["citations"]
+        ]
+        event_list.append(event)
+    return {
+        "sites": site_list,
+        "monuments": monument_list,
+        "sources": source_list,
+        "events": event_list,
+    }

@@ -1,0 +1,234 @@
+"""The JSON Lines exchange: lossless round trips between engines, and clean refusals."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from heritage_registry import Registry
+from heritage_registry.exchange import ImportFailed, export_jsonl, import_jsonl
+from heritage_registry.seed import load_seed
+from tests import strategies as s
+from tests.helpers import dump
+
+HEADER = '{"format":"heritage-registry","version":1}\n'
+SITE = '{"type":"site","slug":"palmyra","name":"Palmyra","country":"SY"}\n'
+SOURCE = '{"type":"source","key":"s1","title":"A report","publisher":"P"}\n'
+UID = "3f1d7c1e-2f0a-4d5e-9d1c-8a6b5e4f3a21"
+
+
+def event_line(**overrides: Any) -> str:
+    record = {
+        "type": "event",
+        "uid": UID,
+        "site": "palmyra",
+        "cause": "explosives",
+        "damage_level": "destroyed",
+        "occurred": "2015-08",
+        "citations": [{"source": "s1", "quote": "blown up"}],
+    } | overrides
+    return json.dumps(record) + "\n"
+
+
+def exported(registry: Registry) -> str:
+    out = io.StringIO()
+    export_jsonl(registry, out)
+    return out.getvalue()
+
+
+def imported(registry: Registry, text: str | bytes) -> Any:
+    data = text.encode() if isinstance(text, str) else text
+    return import_jsonl(registry, io.BytesIO(data))
+
+
+def fill(registry: Registry, contents: dict[str, list[dict[str, Any]]]) -> None:
+    for site in contents["sites"]:
+        registry.add_site(**site)
+    for monument in contents["monuments"]:
+        registry.add_monument(**monument)
+    for source in contents["sources"]:
+        registry.add_source(**source)
+    for event in contents["events"]:
+        registry.add_event(**event)
+
+
+@given(contents=s.registry_contents())
+def test_export_then_import_reproduces_the_registry_on_sqlite(
+    fresh_registry: Callable[[str], Registry], contents: dict[str, list[dict[str, Any]]]
+) -> None:
+    original = fresh_registry("sqlite")
+    fill(original, contents)
+    text = exported(original)
+    copy = fresh_registry("sqlite")
+    imported(copy, text)
+    assert exported(copy) == text
+
+
+@pytest.mark.postgres
+@given(contents=s.registry_contents())
+def test_export_then_import_reproduces_the_registry_across_engines(
+    fresh_registry: Callable[[str], Registry], contents: dict[str, list[dict[str, Any]]]
+) -> None:
+    original = fresh_registry("sqlite")
+    fill(original, contents)
+    text = exported(original)
+    on_postgres = fresh_registry("postgresql")
+    imported(on_postgres, text)
+    from_postgres = exported(on_postgres)
+    assert from_postgres == text
+    back = fresh_registry("sqlite")
+    imported(back, from_postgres)
+    assert exported(back) == text
+
+
+def test_the_seeded_registry_round_trips(registry: Registry, fresh_registry: Any) -> None:
+    load_seed(registry)
+    text = exported(registry)
+    header = json.loads(text.splitlines()[0])
+    assert header["format"] == "heritage-registry"
+    assert header["version"] == 1
+    assert header["counts"]["events"] == len(text.splitlines()) - 1 - 3 - 5 - 5
+    copy = fresh_registry("sqlite")
+    report = imported(copy, text)
+    assert report.added == header["counts"]
+    assert exported(copy) == text
+
+
+def test_importing_twice_adds_nothing_and_changes_nothing(registry: Registry) -> None:
+    text = HEADER + SITE + SOURCE + event_line()
+    first = imported(registry, text)
+    assert first.added == {"sites": 1, "monuments": 0, "sources": 1, "events": 1, "citations": 1}
+    before = dump(registry.engine)
+    second = imported(registry, text)
+    assert sum(second.added.values()) == 0
+    assert second.existing == {
+        "sites": 1,
+        "monuments": 0,
+        "sources": 1,
+        "events": 1,
+        "citations": 1,
+    }
+    assert dump(registry.engine) == before
+
+
+def test_an_existing_event_gains_the_citations_it_lacks(registry: Registry) -> None:
+    imported(registry, HEADER + SITE + SOURCE + event_line())
+    more = event_line(
+        citations=[{"source": "s1", "quote": "blown up"}, {"source": "s1", "quote": "razed"}]
+    )
+    report = imported(registry, HEADER + more)
+    assert (report.added["citations"], report.existing["citations"]) == (1, 1)
+    assert [c.quote for c in registry.get_event(UID).citations] == ["blown up", "razed"]
+
+
+def test_a_line_may_refer_to_records_already_in_the_registry(registry: Registry) -> None:
+    registry.add_site(slug="palmyra", name="Palmyra", country="SY")
+    registry.add_source(key="s1", title="A report")
+    report = imported(registry, HEADER + event_line())
+    assert report.added["events"] == 1
+
+
+def test_stdin_style_streams_and_a_byte_order_mark_are_read(registry: Registry) -> None:
+    report = imported(registry, ("\ufeff" + HEADER + SITE).encode("utf-8"))
+    assert report.added["sites"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "line 1: the file is empty; it needs a header line"),
+        ('{"format":"csv"}\n', "line 1: not a heritage-registry file"),
+        ('{"format":"heritage-registry","version":9}\n', "line 1: format version 9 is not one"),
+        (HEADER + "{oops\n", "line 2: not valid JSON"),
+        (HEADER + "[1, 2]\n", "line 2: a record must be a JSON object"),
+        (HEADER + '{"slug":"x"}\n', 'line 2: needs a "type" of site, monument, source or event'),
+        (HEADER + SITE.replace('"SY"', '"ZZ"'), "line 2: country: 'ZZ' is not an ISO 3166-1"),
+        (HEADER + SITE.replace('"name"', '"colour":"red","name"'), "line 2: colour: unknown field"),
+        (
+            HEADER + SITE + SOURCE + event_line(occurred="2015-13"),
+            "line 4: occurred: '2015-13' is not an EDTF date",
+        ),
+        (HEADER + SITE + SOURCE + event_line(cause="bombing"), "line 4: unknown cause 'bombing'"),
+        (
+            HEADER + SITE + SOURCE + event_line(site="nimrud"),
+            "line 4: no site 'nimrud' in the registry or earlier in the file",
+        ),
+        (
+            HEADER + SITE + SOURCE + event_line(monument="citadel"),
+            "line 4: no monument 'citadel' of site 'palmyra'",
+        ),
+        (HEADER + SITE + event_line(), "line 3: no source 's1'"),
+        (HEADER + SITE + SOURCE + event_line(uid=None), "line 4: uid"),
+        (
+            HEADER + SITE + SOURCE + event_line() + event_line(cause="fire"),
+            f"line 5: event {UID} was given on line 4 with different content",
+        ),
+        (
+            HEADER + SITE + SOURCE + event_line(citations=[{"source": "s1", "quote": ""}]),
+            "line 4: citations[0].quote",
+        ),
+        (
+            HEADER
+            + SITE
+            + SOURCE
+            + "\n"
+            + '{"type":"monument","site":"nowhere","slug":"m","name":"M","kind":"temple"}\n',
+            "line 5: no site 'nowhere'",
+        ),
+    ],
+)
+def test_a_malformed_file_names_its_line_and_writes_nothing(
+    registry: Registry, text: str, message: str
+) -> None:
+    registry.add_site(slug="nimrud-ruins", name="Nimrud", country="IQ")
+    before = dump(registry.engine)
+    with pytest.raises(ImportFailed, match=message.replace("[", r"\[").replace("(", r"\(")):
+        imported(registry, text)
+    assert dump(registry.engine) == before
+
+
+def test_an_event_that_contradicts_the_registry_is_refused(registry: Registry) -> None:
+    imported(registry, HEADER + SITE + SOURCE + event_line())
+    before = dump(registry.engine)
+    with pytest.raises(ImportFailed, match=r"line 2: event .* different damage_level"):
+        imported(registry, HEADER + event_line(damage_level="minor"))
+    assert dump(registry.engine) == before
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (HEADER.encode() + b'{"type":"site","slug":"\xff"}\n', "line 2: not UTF-8"),
+        (HEADER.encode() + b"[" * 100_000 + b"\n", "line 2: JSON nested too deeply"),
+        (
+            HEADER.encode() + b'{"type":"site","name":"' + b"x" * 1_100_000 + b'"}\n',
+            "line 2: longer than 1,000,000 bytes",
+        ),
+    ],
+)
+def test_hostile_files_fail_cleanly(registry: Registry, data: bytes, message: str) -> None:
+    before = dump(registry.engine)
+    with pytest.raises(ImportFailed, match=message):
+        imported(registry, data)
+    assert dump(registry.engine) == before
+
+
+def test_a_large_file_is_written_in_several_transactions(
+    registry: Registry, monkeypatch: Any
+) -> None:
+    from heritage_registry import exchange
+
+    monkeypatch.setattr(exchange, "BATCH_SIZE", 7)
+    monkeypatch.setattr(exchange, "TRANSACTION_SIZE", 20)
+    lines = [HEADER, SITE, SOURCE]
+    lines += [event_line(uid=f"3f1d7c1e-2f0a-4d5e-9d1c-{n:012d}") for n in range(100)]
+    seen: list[int] = []
+    report = import_jsonl(registry, io.BytesIO("".join(lines).encode()), progress=seen.append)
+    assert report.added["events"] == 100
+    assert sum(seen) == 102
+    assert registry.counts()["citations"] == 100

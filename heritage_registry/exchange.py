@@ -238,6 +238,24 @@ def _numbered_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
         yield number, raw
 
 
+def jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The records of a JSON Lines file, after its header, with their line numbers."""
+    seen_header = False
+    for number, raw in _numbered_lines(stream):
+        if not raw.strip():
+            continue
+        value = _decode(number, raw)
+        if not seen_header:
+            _check_header(number, value)
+            seen_header = True
+            continue
+        if not isinstance(value, dict):
+            raise ImportFailed(number, "a record must be a JSON object")
+        yield number, value
+    if not seen_header:
+        raise ImportFailed(1, "the file is empty; it needs a header line")
+
+
 def _decode(number: int, raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8")
@@ -342,24 +360,14 @@ class _Validator:
         self.sources = set(connection.scalars(sa.select(SOURCE_TABLE.c.key)))
         self.lines = 0
 
-    def run(self, numbered: Iterable[tuple[int, bytes]]) -> None:
+    def run(self, records: Iterable[tuple[int, dict[str, Any]]]) -> None:
         batch: list[tuple[int, Any]] = []
-        for number, raw in numbered:
+        for number, value in records:
             self.lines = number
-            if not raw.strip():
-                continue
-            value = _decode(number, raw)
-            if number == 1:
-                _check_header(number, value)
-                continue
-            if not isinstance(value, dict):
-                raise ImportFailed(number, "a record must be a JSON object")
             batch.append((number, value))
             if len(batch) >= BATCH_SIZE:
                 self._batch(batch)
                 batch = []
-        if self.lines == 0:
-            raise ImportFailed(1, "the file is empty; it needs a header line")
         if batch:
             self._batch(batch)
 
@@ -691,7 +699,10 @@ class _Writer:
         fresh: dict[str, dict[str, Any]] = {}
         again: list[dict[str, Any]] = []
         for record in records:
-            if record["uid"] in held or record["uid"] in fresh:
+            if record["uid"] in held:
+                self.report.existing["events"] += 1
+                again.append(record)
+            elif record["uid"] in fresh:
                 again.append(record)
             else:
                 fresh[record["uid"]] = record
@@ -730,16 +741,16 @@ class _Writer:
                 ).all()
             )
         self.report.added["events"] += len(fresh)
-        self.report.existing["events"] += len(again)
         citations = [
             self._citation(held[record["uid"]], citation)
             for record in fresh.values()
             for citation in record["citations"]
         ]
-        citations.extend(self._missing_citations(connection, held, again))
-        if citations:
-            _insert_many(connection, CITATION_TABLE, citations)
-        self.report.added["citations"] += len(citations)
+        _insert_many(connection, CITATION_TABLE, citations)
+        # Only now, with the new events' citations stored, can a repeat be told apart.
+        missing = self._missing_citations(connection, held, again)
+        _insert_many(connection, CITATION_TABLE, missing)
+        self.report.added["citations"] += len(citations) + len(missing)
 
     def _citation(self, event_id: int, citation: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -795,12 +806,26 @@ def import_jsonl(
     gains the citations it lacks. `progress` is called with the number of records
     written after each batch.
     """
+    return import_records(registry, jsonl_records(stream), progress=progress)
+
+
+def import_records(
+    registry: Registry,
+    records: Iterable[tuple[int, dict[str, Any]]],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import exchange records given as `(line number, record)`, by the rules above.
+
+    The JSON Lines reader and the CSV reader both end here, so that every format is
+    validated and written the same way.
+    """
     report = ImportReport()
     staging = _Staging()
     try:
         with registry.engine.connect() as connection:
             validator = _Validator(connection, staging)
-            validator.run(_numbered_lines(stream))
+            validator.run(records)
         staging.db.commit()
         report.lines = validator.lines
         _Writer(registry.engine, report).run(staging.records(), progress or (lambda _n: None))
@@ -830,5 +855,7 @@ __all__ = [
     "export_jsonl",
     "import_jsonl",
     "import_path",
+    "import_records",
     "iter_event_records",
+    "jsonl_records",
 ]

@@ -6,6 +6,7 @@ all use them as written here. Changing one needs a migration and a CHANGELOG ent
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -198,3 +199,8 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "source_type": SourceType,
     "confidence": Confidence,
 }
+
+
+def worst_level(levels: Iterable[DamageLevel]) -> DamageLevel:
+    """The worst known level among `levels`; `unknown` when none is known."""
+    return min(levels, key=lambda level: level.rank, default=DamageLevel.UNKNOWN)

@@ -33,7 +33,15 @@ class NotFound(RegistryError, LookupError):
 
     def __init__(self, name: str, candidates: Iterable[str] = (), *, scope: str = "") -> None:
         self.name = name
-        close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+        known = list(candidates)
+        # A unique completion (`ians` for `ians-2016-03-27`, a uid's first characters)
+        # is a better guess than the closest spelling.
+        completions = [candidate for candidate in known if candidate.startswith(name)]
+        close = (
+            completions
+            if len(completions) == 1
+            else difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        )
         self.suggestion = close[0] if close else None
         where = f" in {scope}" if scope else ""
         hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""

@@ -64,6 +64,10 @@ EVENT_TABLE: sa.Table = DamageEvent.__table__  # type: ignore[attr-defined]
 CITATION_TABLE: sa.Table = SourceCitation.__table__  # type: ignore[attr-defined]
 
 
+# Told, after each batch written, how many of the file's records are written and of how many.
+Progress = Callable[[int, int], None]
+
+
 class ImportFailed(RegistryError):
     """A file that cannot be imported; the message names the line and what is wrong."""
 
@@ -288,19 +292,18 @@ def _check_header(number: int, header: Any) -> None:
 
 
 def _problem(exc: ValidationError, index: int) -> str:
-    """The first validation problem of one line of a batch, with its line's path."""
+    """The validation problems of one line of a batch, described from its own fields."""
+    mine = []
     for error in exc.errors(include_url=False):
         if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
             return 'needs a "type" of site, monument, source or event'
         if error["loc"] and error["loc"][0] == index:
             # Drop the list index and the union's tag from the path.
-            loc = error["loc"][2:] if len(error["loc"]) > 1 else ()
-            single = ValidationError.from_exception_data(
-                exc.title,
-                [{**error, "loc": loc}],  # type: ignore[typeddict-unknown-key]
-            )
-            return describe_validation_error(single)
-    return describe_validation_error(exc)
+            mine.append({**error, "loc": error["loc"][2:]})
+    if not mine:
+        return describe_validation_error(exc)
+    single = ValidationError.from_exception_data(exc.title, mine)  # type: ignore[arg-type]
+    return describe_validation_error(single)
 
 
 def _digest(record: Mapping[str, Any]) -> int:
@@ -335,7 +338,10 @@ class _Staging:
         self.db.close()
         self._dir.cleanup()
 
-    def records(self, kinds: Sequence[str] | None = None) -> Iterator[tuple[int, str, Any]]:
+    def count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM record").fetchone()[0])
+
+    def records(self) -> Iterator[tuple[int, str, Any]]:
         cursor = self.db.execute("SELECT line, kind, body FROM record ORDER BY n")
         while chunk := cursor.fetchmany(BATCH_SIZE):
             for line, kind, body in chunk:
@@ -544,8 +550,9 @@ class _Writer:
         self.monument_ids: dict[tuple[int, str], int] = {}
         self.source_ids: dict[str, int] = {}
 
-    def run(self, staged: Iterator[tuple[int, str, Any]], progress: Callable[[int], None]) -> None:
+    def run(self, staged: Iterator[tuple[int, str, Any]], total: int, progress: Progress) -> None:
         pending: list[dict[str, Any]] = []
+        done = 0
         kind = ""
         in_transaction = 0
         connection = self.engine.connect()
@@ -556,7 +563,8 @@ class _Writer:
                 if record_kind != kind or len(pending) >= BATCH_SIZE:
                     self._flush(connection, kind, pending)
                     in_transaction += len(pending)
-                    progress(len(pending))
+                    done += len(pending)
+                    progress(done, total)
                     pending = []
                     kind = record_kind
                     if in_transaction >= TRANSACTION_SIZE:
@@ -565,8 +573,8 @@ class _Writer:
                         in_transaction = 0
                 pending.append(body)
             self._flush(connection, kind, pending)
-            progress(len(pending))
             transaction.commit()
+            progress(done + len(pending), total)
         finally:
             connection.close()
 
@@ -797,14 +805,14 @@ def import_jsonl(
     registry: Registry,
     stream: IO[bytes],
     *,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Validate the whole file, then add what the registry lacks in bounded transactions.
 
     A file with any problem raises `ImportFailed` naming its line, and writes nothing.
     Records already present (by slug, key or uid) are kept; an event already present
-    gains the citations it lacks. `progress` is called with the number of records
-    written after each batch.
+    gains the citations it lacks. `progress(done, total)` is called after each batch
+    written.
     """
     return import_records(registry, jsonl_records(stream), progress=progress)
 
@@ -813,7 +821,7 @@ def import_records(
     registry: Registry,
     records: Iterable[tuple[int, dict[str, Any]]],
     *,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import exchange records given as `(line number, record)`, by the rules above.
 
@@ -828,14 +836,16 @@ def import_records(
             validator.run(records)
         staging.db.commit()
         report.lines = validator.lines
-        _Writer(registry.engine, report).run(staging.records(), progress or (lambda _n: None))
+        _Writer(registry.engine, report).run(
+            staging.records(), staging.count(), progress or (lambda _done, _total: None)
+        )
     finally:
         staging.close()
     return report
 
 
 def import_path(
-    registry: Registry, path: str | Path, *, progress: Callable[[int], None] | None = None
+    registry: Registry, path: str | Path, *, progress: Progress | None = None
 ) -> ImportReport:
     """Import a JSON Lines file by path."""
     with Path(path).open("rb") as stream:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -32,13 +32,13 @@ from heritage_registry.exchange import (
     SITE_TABLE,
     ImportFailed,
     ImportReport,
+    Progress,
     import_records,
     iter_event_records,
 )
 from heritage_registry.registry import Registry
+from heritage_registry.render import FORMULA_STARTS, neutralise
 from heritage_registry.vocab import DamageLevel, Stance
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 EVENT_COLUMNS = [
     "uid",
@@ -99,13 +99,6 @@ _EVENT_FIELDS = ("site", "monument", "cause", "damage_level", "occurred", "actor
 # uids for CSV rows that give none: the same facts give the same uid, so importing the
 # same spreadsheet twice adds nothing.
 CSV_UID_NAMESPACE = uuid.UUID("6f1c0a52-8d0e-4f0e-9a57-3c1f1f5a7e21")
-
-
-def neutralise(value: Any) -> Any:
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _restore(value: str) -> str:
@@ -250,7 +243,7 @@ def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def import_csv(
-    registry: Registry, stream: IO[bytes], *, progress: Callable[[int], None] | None = None
+    registry: Registry, stream: IO[bytes], *, progress: Progress | None = None
 ) -> ImportReport:
     """Import events from CSV; their sites, monuments and sources must be in the registry."""
     return import_records(registry, csv_records(stream), progress=progress)

@@ -51,7 +51,14 @@ from heritage_registry.models import (
     SourcePublic,
     utcnow,
 )
-from heritage_registry.vocab import Cause, Confidence, DamageLevel, MonumentKind, SiteKind
+from heritage_registry.vocab import (
+    Cause,
+    Confidence,
+    DamageLevel,
+    MonumentKind,
+    SiteKind,
+    Vocabulary,
+)
 
 CreateT = TypeVar("CreateT", bound=BaseModel)
 
@@ -85,6 +92,22 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 def _alt_names(stored: Sequence[Mapping[str, str]]) -> list[AltName]:
     return [AltName.model_construct(name=item["name"], lang=item["lang"]) for item in stored]
+
+
+VocabT = TypeVar("VocabT", bound=Vocabulary)
+
+
+def _filter(vocabulary: type[VocabT], value: VocabT | str | None, what: str) -> VocabT | None:
+    """A list filter's vocabulary value, or an error that lists the choices."""
+    if value is None:
+        return None
+    try:
+        return vocabulary(value)
+    except ValueError:
+        choices = ", ".join(vocabulary.values())
+        raise InvalidRecord(
+            f"invalid filter: unknown {what} {value!r}; choose one of: {choices}"
+        ) from None
 
 
 def _window(since: str | None, until: str | None) -> tuple[dt.date | None, dt.date | None]:
@@ -244,7 +267,7 @@ class Registry:
         if country is not None:
             query = query.where(Site.country == country.upper())
         if kind is not None:
-            query = query.where(Site.kind == SiteKind(kind))
+            query = query.where(Site.kind == _filter(SiteKind, kind, "kind"))
         with self.transaction() as session:
             return [self._site_public(row) for row in session.exec(query)]
 
@@ -309,7 +332,7 @@ class Registry:
             .order_by(col(Site.slug), col(Monument.slug))
         )
         if kind is not None:
-            query = query.where(Monument.kind == MonumentKind(kind))
+            query = query.where(Monument.kind == _filter(MonumentKind, kind, "kind"))
         with self.transaction() as session:
             if site is not None:
                 query = query.where(Monument.site_id == self._site_row(session, site).id)
@@ -482,12 +505,9 @@ class Registry:
         `since` and `until` are EDTF; an event is listed when its span may overlap the
         window (an open or unknown end is taken to reach into it).
         """
-        try:
-            cause_value = Cause(cause) if cause is not None else None
-            level_value = DamageLevel(damage_level) if damage_level is not None else None
-            confidence_value = Confidence(confidence) if confidence is not None else None
-        except ValueError as exc:
-            raise InvalidRecord(f"invalid filter: {exc}") from None
+        cause_value = _filter(Cause, cause, "cause")
+        level_value = _filter(DamageLevel, damage_level, "damage level")
+        confidence_value = _filter(Confidence, confidence, "confidence")
         start, end = _window(since, until)
         query = select(DamageEvent).order_by(*self.EVENT_ORDER)
         if cause_value is not None:
@@ -517,6 +537,20 @@ class Registry:
         if confidence_value is not None:
             events = [event for event in events if event.confidence is confidence_value]
         return events
+
+    def count_events(self, *, site: str | None = None, monument: str | None = None) -> int:
+        """How many events the registry, a site or one of its monuments has."""
+        query = select(func.count()).select_from(DamageEvent)
+        with self.transaction() as session:
+            if site is not None:
+                site_row = self._site_row(session, site)
+                query = query.where(DamageEvent.site_id == site_row.id)
+                if monument is not None:
+                    monument_row = self._monument_row(session, site_row, monument)
+                    query = query.where(DamageEvent.monument_id == monument_row.id)
+            elif monument is not None:
+                raise InvalidRecord("a monument filter needs its site: give site= as well")
+            return session.exec(query).one()
 
     EVENT_ORDER = (
         col(DamageEvent.earliest).asc().nulls_first(),

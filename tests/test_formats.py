@@ -44,11 +44,14 @@ def events_csv(registry: Registry) -> str:
     ("cell", "shown"),
     [
         ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
-        ("+1", "'+1"),
+        ("+1", "+1"),
+        ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),
         ("plain", "plain"),
+        ("-38.27", "-38.27"),
+        ("-1e5", "-1e5"),
         (5, 5),
     ],
 )

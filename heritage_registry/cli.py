@@ -1,0 +1,1228 @@
+"""The `registry` command: a thin click layer over `heritage_registry.Registry`.
+
+Each command parses its options, makes one library call and prints the result with
+`heritage_registry.render`. What programs read (tables, CSV, JSON, a new event's uid)
+goes to standard output; messages for people go to standard error. A `RegistryError`
+becomes `Error: <message>` and exit status 1; usage errors exit with 2, as in click.
+
+Vocabulary values are passed to the library as typed, not checked with `click.Choice`,
+so that the library's own message (`unknown cause 'bombing'; choose one of: ...`) is the
+one users see. The database stack (SQLAlchemy, SQLModel, alembic, pydantic, edtf) is
+imported inside the commands that need it, so that `registry --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from heritage_registry import __version__, render
+from heritage_registry.vocab import (
+    Cause,
+    Confidence,
+    DamageLevel,
+    MonumentKind,
+    SiteKind,
+    SourceType,
+    Stance,
+    Vocabulary,
+)
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from heritage_registry.models import AltName
+    from heritage_registry.registry import Registry
+
+# The same name as heritage_registry.db.ENV_VAR, which cannot be imported here without
+# SQLAlchemy; a test keeps the two equal.
+ENV_VAR = "REGISTRY_DATABASE_URL"
+
+CONTEXT_SETTINGS: dict[str, Any] = {
+    "help_option_names": ["-h", "--help"],
+    # Help wraps to the terminal but never wider than this, and docs/cli.md is
+    # generated at this width, so that the help text is the same everywhere.
+    "max_content_width": 100,
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The global options, shared by every command through the click context."""
+
+    db: str | None
+
+
+# Errors ---------------------------------------------------------------------------
+
+
+def _explain(exc: Exception, ctx: click.Context) -> str | None:
+    """The one-line message for an error users can fix; None for a bug, which must show."""
+    from heritage_registry.errors import RegistryError
+
+    if isinstance(exc, RegistryError):
+        return str(exc)
+    import sqlalchemy.exc
+
+    if isinstance(exc, sqlalchemy.exc.OperationalError):
+        reason = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+        return f"cannot use the database {_shown_url(ctx)}: {reason[0] if reason else exc}"
+    # Only the `db` commands load alembic's commands, and only they can raise its errors.
+    alembic_errors = sys.modules.get("alembic.util.exc")
+    if alembic_errors is not None and isinstance(exc, alembic_errors.CommandError):
+        return f"cannot migrate {_shown_url(ctx)}: {exc}"
+    return None
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.find_object(Settings) or Settings(db=None)
+
+
+def _shown_url(ctx: click.Context) -> str:
+    """The database URL in use, password hidden, for messages."""
+    from heritage_registry.db import display_url, resolve_url
+
+    return display_url(resolve_url(_settings(ctx).db))
+
+
+@contextmanager
+def _opening(ctx: click.Context) -> Iterator[None]:
+    """Turn the ways a database URL can fail before any SQL runs into one-line errors."""
+    import sqlalchemy.exc
+
+    try:
+        yield
+    except sqlalchemy.exc.ArgumentError as exc:
+        given = _settings(ctx).db
+        raise click.ClickException(f"cannot use the database URL {given}: {exc}") from None
+    except ModuleNotFoundError as exc:
+        # SQLAlchemy imports a database's driver when the engine is made.
+        hint = ""
+        if (exc.name or "").startswith("psycopg"):
+            hint = "; install it with: pip install 'heritage-registry[postgres]'"
+        raise click.ClickException(
+            f"cannot use the database {_shown_url(ctx)}: its driver {exc.name} is not installed"
+            + hint
+        ) from None
+    except (FileExistsError, NotADirectoryError) as exc:
+        # Raised while making the SQLite file's folder: a file stands in its path.
+        reason = f"{exc.filename} is a file, not a folder"
+        raise click.ClickException(
+            f"cannot open the database {_shown_url(ctx)}: {reason}"
+        ) from None
+    except OSError as exc:
+        reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
+        raise click.ClickException(
+            f"cannot open the database {_shown_url(ctx)}: {reason}"
+        ) from None
+
+
+def _registry(ctx: click.Context) -> Registry:
+    """The registry named by --db, closed when the command ends; a new one is migrated."""
+    from heritage_registry.registry import Registry
+
+    with _opening(ctx):
+        registry = Registry.open(_settings(ctx).db)
+    ctx.call_on_close(registry.close)
+    return registry
+
+
+def _engine(ctx: click.Context) -> sa.Engine:
+    """An engine on the database as it is, for the schema commands."""
+    from heritage_registry.db import make_engine
+
+    with _opening(ctx):
+        engine = make_engine(_settings(ctx).db)
+    ctx.call_on_close(engine.dispose)
+    return engine
+
+
+class OrderedGroup(click.Group):
+    """A group that lists its commands in the order they are defined, not alphabetically."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+class RegistryGroup(OrderedGroup):
+    """The top-level group: turns the errors users can fix into `Error: ...`, exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            # click's own ways out, --help's among them: handled by click.
+            raise
+        except Exception as exc:
+            message = _explain(exc, ctx)
+            if message is None:
+                raise
+            raise click.ClickException(message) from None
+
+
+# Options --------------------------------------------------------------------------
+
+
+def vocabulary_option(
+    *decls: str, vocabulary: type[Vocabulary], metavar: str, help: str, **kwargs: Any
+) -> Callable[[F], F]:
+    """An option taking one vocabulary value, its allowed values listed in --help."""
+    values = ", ".join(vocabulary.values())
+    return click.option(*decls, metavar=metavar, help=f"{help} One of: {values}.", **kwargs)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def coordinate_options(function: F) -> F:
+    function = click.option(
+        "--lon", type=float, metavar="DEG", help="Longitude, WGS84 decimal degrees (with --lat)."
+    )(function)
+    return click.option(
+        "--lat", type=float, metavar="DEG", help="Latitude, WGS84 decimal degrees (with --lon)."
+    )(function)
+
+
+def alt_name_option(function: F) -> F:
+    return click.option(
+        "--alt-name",
+        "alt_names",
+        multiple=True,
+        metavar="NAME@LANG",
+        help="Another name with its BCP 47 language tag, e.g. 'تدمر@ar'; repeat for more.",
+    )(function)
+
+
+def citation_options(function: F) -> F:
+    """The options of one citation, shared by add-event (its first) and cite."""
+    for decorator in reversed(
+        [
+            click.option("--source", required=True, metavar="KEY", help="The source's key."),
+            click.option(
+                "--quote", required=True, metavar="TEXT", help="The source's words, verbatim."
+            ),
+            vocabulary_option(
+                "--stance",
+                vocabulary=Stance,
+                metavar="STANCE",
+                help="Whether the source supports the event (default) or disputes it.",
+            ),
+            click.option(
+                "--location", metavar="TEXT", help="Where in the source, e.g. 'paragraph 8'."
+            ),
+            click.option(
+                "--date-resolution",
+                metavar="TEXT",
+                help="How a relative date in the source ('last May') was resolved.",
+            ),
+        ]
+    ):
+        function = decorator(function)
+    return function
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    """The options given, so that the library's defaults apply to the others."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _alt_names(texts: tuple[str, ...]) -> list[AltName]:
+    from pydantic import ValidationError
+
+    from heritage_registry.errors import describe_validation_error
+    from heritage_registry.models import AltName
+
+    names: list[AltName] = []
+    for text in texts:
+        try:
+            names.append(AltName.parse(text))
+        except ValidationError as exc:
+            raise click.ClickException(
+                f"invalid alternative name {text!r}: {describe_validation_error(exc)}"
+            ) from None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--alt-name'") from None
+    return names
+
+
+def _say(message: str) -> None:
+    """A message for people: standard error, so that standard output stays parseable."""
+    click.echo(message, err=True)
+
+
+# The group ------------------------------------------------------------------------
+
+
+@click.group(cls=RegistryGroup, context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--db",
+    metavar="URL",
+    envvar=ENV_VAR,
+    show_envvar=True,
+    help="The database: a SQLite file path, sqlite:///PATH or postgresql://USER@HOST/DB. "
+    "Default: registry.db in your user data folder.",
+)
+@click.version_option(__version__, "--version", prog_name="registry")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """Record damage to heritage sites, each statement cited from a source.
+
+    Every command works on one database, created and brought to the current schema on
+    first use. Output for programs goes to standard output, messages to standard error.
+
+    \b
+    Example:
+      registry seed
+      registry list events --site palmyra --cause explosives
+      registry show site palmyra
+    """
+    ctx.obj = Settings(db=db)
+
+
+# Database -------------------------------------------------------------------------
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create the database or migrate it to the current schema.
+
+    Safe to run again. Other commands do this by themselves on a new database; init
+    is for setting one up ahead of use, or upgrading it at a time of your choosing.
+
+    \b
+    Example:
+      registry --db palmyra.db init
+    """
+    from heritage_registry import schema
+
+    engine = _engine(ctx)
+    before = schema.current_revision(engine)
+    schema.ensure_current(engine)
+    after = schema.current_revision(engine)
+    shown = _shown_url(ctx)
+    if before is None:
+        _say(f"Created the registry at {shown} (schema revision {after}).")
+    elif before != after:
+        _say(f"Upgraded {shown} from schema revision {before} to {after}.")
+    else:
+        _say(f"{shown} is up to date (schema revision {after}).")
+
+
+@main.command()
+@format_option("text", "json")
+@click.pass_context
+def info(ctx: click.Context, output_format: str) -> None:
+    """Show the database URL, schema revision and record counts.
+
+    The URL is the one in use, with any password hidden.
+
+    \b
+    Example:
+      registry info
+      REGISTRY_DATABASE_URL=postgresql://me@db.example.org/heritage registry info
+    """
+    registry = _registry(ctx)
+    data: dict[str, Any] = {
+        "database": registry.url,
+        "schema_revision": registry.schema_revision(),
+        "counts": registry.counts(),
+    }
+    if output_format == "json":
+        click.echo(render.json_text(data), nl=False)
+        return
+    pairs = [
+        ("database", data["database"]),
+        ("schema_revision", render.scalar(data["schema_revision"])),
+        *((kind, str(count)) for kind, count in data["counts"].items()),
+    ]
+    click.echo(render.key_values(pairs), nl=False)
+
+
+@main.group(cls=OrderedGroup)
+def db() -> None:
+    """Inspect and change the database schema (alembic revisions).
+
+    \b
+    Example:
+      registry db current
+      registry db history
+    """
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Print the database's schema revision, without migrating it.
+
+    Prints nothing (and says why on standard error) for a database with no schema yet.
+
+    \b
+    Example:
+      registry db current
+    """
+    from heritage_registry import schema
+
+    revision = schema.current_revision(_engine(ctx))
+    if revision is None:
+        _say(f"{_shown_url(ctx)} has no schema yet; 'registry init' creates it.")
+        return
+    click.echo(revision)
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Migrate the database up to REVISION (default: head, the current schema).
+
+    \b
+    Example:
+      registry db upgrade
+      registry db upgrade 0001
+    """
+    from heritage_registry import schema
+
+    engine = _engine(ctx)
+    before = schema.current_revision(engine)
+    schema.upgrade(engine, revision)
+    _report_migration(ctx, before, schema.current_revision(engine))
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@click.pass_context
+def db_downgrade(ctx: click.Context, revision: str) -> None:
+    """Migrate the database down to REVISION; 'base' removes the registry's tables.
+
+    A downgrade drops what the later revisions added, data included: back up first.
+
+    \b
+    Example:
+      registry db downgrade base
+    """
+    from heritage_registry import schema
+
+    engine = _engine(ctx)
+    before = schema.current_revision(engine)
+    schema.downgrade(engine, revision)
+    _report_migration(ctx, before, schema.current_revision(engine))
+
+
+def _report_migration(ctx: click.Context, before: str | None, after: str | None) -> None:
+    shown = _shown_url(ctx)
+    if before == after:
+        _say(f"{shown} is at schema revision {after or 'base'} already; nothing to do.")
+    else:
+        _say(f"Migrated {shown} from schema revision {before or 'base'} to {after or 'base'}.")
+
+
+@db.command("history")
+def db_history() -> None:
+    """List the schema revisions this version knows, newest first.
+
+    \b
+    Example:
+      registry db history
+    """
+    from heritage_registry import schema
+
+    headers = ("revision", "down_revision", "is_head", "doc")
+    rows = [
+        [rev.revision, render.scalar(rev.down_revision), render.scalar(rev.is_head), rev.doc]
+        for rev in schema.history()
+    ]
+    click.echo(render.table(headers, rows), nl=False)
+
+
+# Seed -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.pass_context
+def seed(ctx: click.Context) -> None:
+    """Load the shipped seed; safe to run again.
+
+    The seed records damage to Palmyra, Nimrud and the Mosul Museum, each event cited
+    from the five source articles. Records already present are kept as they are, so a
+    second run adds nothing.
+
+    \b
+    Example:
+      registry seed
+    """
+    from heritage_registry.seed import load_seed
+
+    registry = _registry(ctx)
+    report = load_seed(registry)
+    _say(f"Seeded {registry.url}: {report.describe()}.")
+
+
+# Adding records -------------------------------------------------------------------
+
+
+@main.command("add-site")
+@click.argument("slug")
+@click.option("--name", required=True, help="The site's name, e.g. Palmyra.")
+@click.option(
+    "--country", required=True, metavar="CC", help="ISO 3166-1 alpha-2 country code, e.g. SY."
+)
+@vocabulary_option(
+    "--kind",
+    vocabulary=SiteKind,
+    metavar="KIND",
+    help="What kind of place (default: archaeological_site).",
+)
+@coordinate_options
+@click.option("--unesco-id", type=int, metavar="ID", help="UNESCO World Heritage Centre id.")
+@click.option("--wikidata", metavar="QID", help="Wikidata item id, e.g. Q123.")
+@alt_name_option
+@click.option("--description", metavar="TEXT", help="A description of the site.")
+@click.pass_context
+def add_site(
+    ctx: click.Context,
+    slug: str,
+    name: str,
+    country: str,
+    kind: str | None,
+    lat: float | None,
+    lon: float | None,
+    unesco_id: int | None,
+    wikidata: str | None,
+    alt_names: tuple[str, ...],
+    description: str | None,
+) -> None:
+    """Add a site: a place such as Palmyra, named by SLUG.
+
+    \b
+    Example:
+      registry add-site palmyra --name Palmyra --country SY --lat 34.5514 --lon 38.2681 \\
+        --unesco-id 23 --alt-name 'تدمر@ar' --alt-name 'Tadmur@en'
+    """
+    site = _registry(ctx).add_site(
+        slug=slug,
+        name=name,
+        country=country,
+        alt_names=_alt_names(alt_names),
+        **_given(
+            kind=kind,
+            latitude=lat,
+            longitude=lon,
+            unesco_whc_id=unesco_id,
+            wikidata_qid=wikidata,
+            description=description,
+        ),
+    )
+    _say(f"Added site {site.slug}.")
+
+
+@main.command("add-monument")
+@click.argument("site")
+@click.argument("slug")
+@click.option("--name", required=True, help="The monument's name, e.g. 'Temple of Bel'.")
+@vocabulary_option(
+    "--kind", vocabulary=MonumentKind, metavar="KIND", required=True, help="What it is."
+)
+@click.option("--built", metavar="EDTF", help="When it was built, e.g. 0032 or 12XX.")
+@coordinate_options
+@alt_name_option
+@click.option("--description", metavar="TEXT", help="A description of the monument.")
+@click.pass_context
+def add_monument(
+    ctx: click.Context,
+    site: str,
+    slug: str,
+    name: str,
+    kind: str,
+    built: str | None,
+    lat: float | None,
+    lon: float | None,
+    alt_names: tuple[str, ...],
+    description: str | None,
+) -> None:
+    """Add a monument SLUG to SITE: a part damaged on its own.
+
+    \b
+    Example:
+      registry add-monument palmyra temple-of-bel --name 'Temple of Bel' \\
+        --kind temple --built 0032 --alt-name 'معبد بل@ar'
+    """
+    monument = _registry(ctx).add_monument(
+        site=site,
+        slug=slug,
+        name=name,
+        kind=kind,
+        alt_names=_alt_names(alt_names),
+        **_given(built=built, latitude=lat, longitude=lon, description=description),
+    )
+    _say(f"Added monument {monument.slug} to site {monument.site}.")
+
+
+@main.command("add-source")
+@click.argument("key")
+@click.option("--title", required=True, metavar="TEXT", help="The document's title.")
+@click.option("--publisher", required=True, metavar="NAME", help="Who published it.")
+@click.option("--url", metavar="URL", help="Its web address, https://...")
+@click.option("--published", metavar="EDTF", help="When it was published, e.g. 2016-03-27.")
+@vocabulary_option(
+    "--type",
+    "source_type",
+    vocabulary=SourceType,
+    metavar="TYPE",
+    help="What kind of document (default: news_report).",
+)
+@click.option("--language", metavar="LANG", help="Its BCP 47 language tag, e.g. en, ar.")
+@click.option("--author", metavar="NAME", help="Who wrote it.")
+@click.pass_context
+def add_source(
+    ctx: click.Context,
+    key: str,
+    title: str,
+    publisher: str,
+    url: str | None,
+    published: str | None,
+    source_type: str | None,
+    language: str | None,
+    author: str | None,
+) -> None:
+    """Add a source: a document that reports damage, named by KEY.
+
+    \b
+    Example:
+      registry add-source newarab-2016-03-27 --publisher 'The New Arab' \\
+        --title 'Palmyra recaptured in major symbolic victory against IS' \\
+        --published 2016-03-27 --language en
+    """
+    source = _registry(ctx).add_source(
+        key=key,
+        title=title,
+        publisher=publisher,
+        **_given(
+            url=url,
+            published=published,
+            source_type=source_type,
+            language=language,
+            author=author,
+        ),
+    )
+    _say(f"Added source {source.key}.")
+
+
+@main.command("add-event")
+@click.argument("site")
+@click.option("--monument", metavar="SLUG", help="The monument of SITE, if the source names one.")
+@vocabulary_option(
+    "--cause", vocabulary=Cause, metavar="CAUSE", required=True, help="What was done."
+)
+@vocabulary_option(
+    "--level", vocabulary=DamageLevel, metavar="LEVEL", required=True, help="How bad, worst first."
+)
+@click.option(
+    "--occurred", required=True, metavar="EDTF", help="When, e.g. 2015-08-30 or 2015-05/2016-03."
+)
+@click.option("--actor", metavar="NAME", help="Who did it.")
+@click.option("--description", metavar="TEXT", help="What happened, in your words.")
+@citation_options
+@click.pass_context
+def add_event(
+    ctx: click.Context,
+    site: str,
+    monument: str | None,
+    cause: str,
+    level: str,
+    occurred: str,
+    actor: str | None,
+    description: str | None,
+    source: str,
+    quote: str,
+    stance: str | None,
+    location: str | None,
+    date_resolution: str | None,
+) -> None:
+    """Add a damage event with its first citation; print its uid.
+
+    The event happened at SITE, or to one --monument of it. Only the new event's uid
+    goes to standard output, so that a script can keep it.
+
+    \b
+    Example:
+      uid=$(registry add-event palmyra --cause occupation --level unknown \\
+        --occurred 2015-05/2016-03-27 --actor 'Islamic State' \\
+        --source newarab-2016-03-27 --quote 'since IS seized it in May 2015')
+    """
+    event = _registry(ctx).add_event(
+        site=site,
+        cause=cause,
+        damage_level=level,
+        occurred=occurred,
+        source=source,
+        quote=quote,
+        **_given(
+            monument=monument,
+            actor=actor,
+            description=description,
+            stance=stance,
+            location=location,
+            date_resolution=date_resolution,
+        ),
+    )
+    where = f"site {event.site}"
+    if event.monument:
+        where = f"monument {event.monument} of {where}"
+    _say(f"Added event {event.uid} to {where}.")
+    click.echo(event.uid)
+
+
+@main.command()
+@click.argument("uid")
+@citation_options
+@click.option(
+    "--claimed-occurred",
+    metavar="EDTF",
+    help="The date this source gives, where it differs from the event's.",
+)
+@vocabulary_option(
+    "--claimed-level",
+    vocabulary=DamageLevel,
+    metavar="LEVEL",
+    help="The level this source gives, where it differs from the event's.",
+)
+@click.pass_context
+def cite(
+    ctx: click.Context,
+    uid: str,
+    source: str,
+    quote: str,
+    stance: str | None,
+    location: str | None,
+    date_resolution: str | None,
+    claimed_occurred: str | None,
+    claimed_level: str | None,
+) -> None:
+    """Add another source's statement about the event UID.
+
+    The event's confidence follows from its citations: two publishers agreeing make it
+    corroborated; a dispute or a different date or level makes it contested.
+
+    \b
+    Example:
+      registry cite "$uid" --source ians-2016-03-27 \\
+        --quote 'The Syrian army fully recaptured the ancient city of Palmyra'
+    """
+    event = _registry(ctx).cite(
+        uid,
+        source=source,
+        quote=quote,
+        **_given(
+            stance=stance,
+            location=location,
+            date_resolution=date_resolution,
+            claimed_occurred=claimed_occurred,
+            claimed_level=claimed_level,
+        ),
+    )
+    _say(f"Cited source {source} on event {event.uid}; its confidence is {event.confidence}.")
+
+
+# Listing --------------------------------------------------------------------------
+
+
+class ListCommand(click.Command):
+    """A `list` subcommand whose unknown options say which kind of record they filter."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            group = ctx.parent.command if ctx.parent else None
+            if not isinstance(group, click.Group):
+                raise
+            owners = [
+                name
+                for name, command in group.commands.items()
+                if any(exc.option_name in param.opts for param in command.params)
+            ]
+            if not owners:
+                raise
+            uses = ", ".join(f"list {name}" for name in owners)
+            raise click.NoSuchOption(
+                exc.option_name,
+                message=f"{exc.option_name} does not apply to list {self.name}; use it with {uses}",
+                ctx=ctx,
+            ) from None
+
+
+@main.group("list", cls=OrderedGroup)
+def list_group() -> None:
+    """List sites, monuments, sources or events.
+
+    As a table (the main columns, long cells cut to 40 characters, "…" marking the
+    cut), as JSON (every field, a list of records) or as CSV (every field; lists such
+    as alt_names and citations as JSON in their cell).
+
+    \b
+    Example:
+      registry list events --site palmyra --since 2015-08 --format csv
+    """
+
+
+def _print_records(kind: str, model: type[Any], records: list[Any], output_format: str) -> None:
+    data = [record.model_dump(mode="json") for record in records]
+    if output_format == "json":
+        click.echo(render.json_text(data), nl=False)
+    elif output_format == "csv":
+        click.echo(render.records_csv(list(model.model_fields), data), nl=False)
+    else:
+        click.echo(render.records_table(kind, data), nl=False)
+
+
+LIST_FORMATS = ("table", "json", "csv")
+
+
+@list_group.command("sites", cls=ListCommand)
+@click.option("--country", metavar="CC", help="Only sites in this country, e.g. SY.")
+@vocabulary_option("--kind", vocabulary=SiteKind, metavar="KIND", help="Only sites of this kind.")
+@format_option(*LIST_FORMATS)
+@click.pass_context
+def list_sites(
+    ctx: click.Context, country: str | None, kind: str | None, output_format: str
+) -> None:
+    """List sites, ordered by slug.
+
+    \b
+    Example:
+      registry list sites --country IQ
+    """
+    from heritage_registry.models import SitePublic
+
+    sites = _registry(ctx).list_sites(country=country, kind=kind)
+    _print_records("sites", SitePublic, sites, output_format)
+
+
+@list_group.command("monuments", cls=ListCommand)
+@click.option("--site", metavar="SLUG", help="Only the monuments of this site.")
+@vocabulary_option(
+    "--kind", vocabulary=MonumentKind, metavar="KIND", help="Only monuments of this kind."
+)
+@format_option(*LIST_FORMATS)
+@click.pass_context
+def list_monuments(
+    ctx: click.Context, site: str | None, kind: str | None, output_format: str
+) -> None:
+    """List monuments, ordered by site slug, then monument slug.
+
+    \b
+    Example:
+      registry list monuments --site palmyra --kind temple
+    """
+    from heritage_registry.models import MonumentPublic
+
+    monuments = _registry(ctx).list_monuments(site=site, kind=kind)
+    _print_records("monuments", MonumentPublic, monuments, output_format)
+
+
+@list_group.command("sources", cls=ListCommand)
+@click.option("--site", metavar="SLUG", help="Only sources cited on this site's events.")
+@format_option(*LIST_FORMATS)
+@click.pass_context
+def list_sources(ctx: click.Context, site: str | None, output_format: str) -> None:
+    """List sources, ordered by key.
+
+    \b
+    Example:
+      registry list sources --site palmyra --format json
+    """
+    from heritage_registry.models import SourcePublic
+
+    sources = _registry(ctx).list_sources(site=site)
+    _print_records("sources", SourcePublic, sources, output_format)
+
+
+@list_group.command("events", cls=ListCommand)
+@click.option("--site", metavar="SLUG", help="Only events at this site.")
+@click.option("--monument", metavar="SLUG", help="Only events of this monument (needs --site).")
+@vocabulary_option("--cause", vocabulary=Cause, metavar="CAUSE", help="Only events of this cause.")
+@vocabulary_option(
+    "--level", vocabulary=DamageLevel, metavar="LEVEL", help="Only events of this damage level."
+)
+@vocabulary_option(
+    "--confidence",
+    vocabulary=Confidence,
+    metavar="CONFIDENCE",
+    help="Only events of this confidence.",
+)
+@click.option("--since", metavar="EDTF", help="Only events that may have happened since then.")
+@click.option("--until", metavar="EDTF", help="Only events that may have happened until then.")
+@format_option(*LIST_FORMATS)
+@click.pass_context
+def list_events(
+    ctx: click.Context,
+    site: str | None,
+    monument: str | None,
+    cause: str | None,
+    level: str | None,
+    confidence: str | None,
+    since: str | None,
+    until: str | None,
+    output_format: str,
+) -> None:
+    """List damage events in date order.
+
+    Ordered by earliest date (events whose start is open or unknown first), then latest
+    date, then uid.
+
+    An event whose dates may overlap the --since/--until window is listed; an open or
+    unknown end counts as reaching into it.
+
+    \b
+    Example:
+      registry list events --site palmyra --cause explosives --since 2015-08
+    """
+    from heritage_registry.models import DamageEventPublic
+
+    if monument is not None and site is None:
+        raise click.UsageError(
+            "--monument needs --site: a monument's slug is unique only in its site."
+        )
+    events = _registry(ctx).list_events(
+        site=site,
+        monument=monument,
+        cause=cause,
+        damage_level=level,
+        confidence=confidence,
+        since=since,
+        until=until,
+    )
+    _print_records("events", DamageEventPublic, events, output_format)
+
+
+# Showing --------------------------------------------------------------------------
+
+
+@main.group(cls=OrderedGroup)
+def show() -> None:
+    """Show one site, monument, source or event.
+
+    As text (labelled fields, empty ones left out) or as JSON (the record's every
+    field, an object).
+
+    \b
+    Example:
+      registry show site palmyra
+      registry show event "$uid" --format json
+    """
+
+
+def _print_json(record: Any) -> None:
+    click.echo(render.json_text(record.model_dump(mode="json")), nl=False)
+
+
+SHOW_FORMATS = ("text", "json")
+
+
+@show.command("site")
+@click.argument("slug")
+@format_option(*SHOW_FORMATS)
+@click.pass_context
+def show_site(ctx: click.Context, slug: str, output_format: str) -> None:
+    """Show the site SLUG, its monuments and how many events it has.
+
+    JSON is the site's record alone; 'registry list monuments --site SLUG --format json'
+    gives its monuments.
+
+    \b
+    Example:
+      registry show site palmyra
+    """
+    registry = _registry(ctx)
+    site = registry.get_site(slug)
+    if output_format == "json":
+        _print_json(site)
+        return
+    monuments = [item.model_dump(mode="json") for item in registry.list_monuments(site=slug)]
+    # The library has no event count; listing the events is the one way to get it.
+    events = registry.count_events(site=slug)
+    click.echo(render.site_text(site.model_dump(mode="json"), monuments, events), nl=False)
+
+
+@show.command("monument")
+@click.argument("site")
+@click.argument("slug")
+@format_option(*SHOW_FORMATS)
+@click.pass_context
+def show_monument(ctx: click.Context, site: str, slug: str, output_format: str) -> None:
+    """Show the monument SLUG of SITE and how many events it has.
+
+    \b
+    Example:
+      registry show monument palmyra temple-of-bel
+    """
+    registry = _registry(ctx)
+    monument = registry.get_monument(site, slug)
+    if output_format == "json":
+        _print_json(monument)
+        return
+    events = registry.count_events(site=site, monument=slug)
+    click.echo(render.monument_text(monument.model_dump(mode="json"), events), nl=False)
+
+
+@show.command("source")
+@click.argument("key")
+@format_option(*SHOW_FORMATS)
+@click.pass_context
+def show_source(ctx: click.Context, key: str, output_format: str) -> None:
+    """Show the source KEY.
+
+    \b
+    Example:
+      registry show source newarab-2016-03-27
+    """
+    source = _registry(ctx).get_source(key)
+    if output_format == "json":
+        _print_json(source)
+        return
+    click.echo(render.source_text(source.model_dump(mode="json")), nl=False)
+
+
+@show.command("event")
+@click.argument("uid")
+@format_option(*SHOW_FORMATS)
+@click.pass_context
+def show_event(ctx: click.Context, uid: str, output_format: str) -> None:
+    """Show the event UID with its confidence and every citation.
+
+    \b
+    Example:
+      registry show event 3006cef2-57e9-44a2-a1d2-b4ccda24ae0c --format json
+    """
+    event = _registry(ctx).get_event(uid)
+    if output_format == "json":
+        _print_json(event)
+        return
+    click.echo(render.event_text(event.model_dump(mode="json")), nl=False)
+
+
+# Summaries ------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("site", required=False)
+@click.option(
+    "--all",
+    "all_sites",
+    is_flag=True,
+    help="Summarise every site: one file each, plus an index, into the folder -o names.",
+)
+@format_option("text", "markdown", "json", "html")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Write to this file (with --all: into this folder) instead of standard output.",
+)
+@click.pass_context
+def summary(
+    ctx: click.Context,
+    site: str | None,
+    all_sites: bool,
+    output_format: str,
+    output: Path | None,
+) -> None:
+    """Write the damage summary of SITE, or of every site with --all.
+
+    The summary shows the site's monuments, a timeline of its events with every
+    citation, where sources disagree, and the sources cited. html is one
+    self-contained page; json follows the schema shipped in the package. The same
+    records always give the same bytes: the summary is dated by the registry's
+    latest recorded change, never by the clock.
+
+    \b
+    Example:
+      registry summary palmyra
+      registry summary palmyra --format html -o palmyra.html
+      registry summary --all --format markdown -o summaries/
+    """
+    from heritage_registry import summary as summaries
+
+    if all_sites == (site is not None):
+        raise click.UsageError("give a SITE, or --all with -o FOLDER")
+    if all_sites:
+        if output is None:
+            raise click.UsageError("--all writes one file per site: give the folder with -o")
+        if output.exists() and not output.is_dir():
+            raise click.UsageError(f"{output} is a file; --all needs a folder")
+        written = summaries.write_all(_registry(ctx), output, output_format)
+        _say(f"Wrote {len(written) - 1} site summaries and {written[-1].name} to {output}.")
+        return
+    assert site is not None
+    text = summaries.render(summaries.build_summary(_registry(ctx), site), output_format)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8", newline="\n")
+    _say(f"Wrote {output}.")
+
+
+# Exchange -------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("jsonl", "csv", "geojson")
+
+
+@contextmanager
+def _output(path: str) -> Iterator[Any]:
+    """Standard output for `-`; else a file that appears whole or not at all."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    if path == "-":
+        yield sys.stdout
+        return
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", dir=folder, prefix=f".{target.name}.", delete=False
+    ) as handle:
+        try:
+            yield handle
+        except BaseException:
+            handle.close()
+            os.unlink(handle.name)
+            raise
+    os.replace(handle.name, target)
+
+
+@main.command("export")
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    metavar="FILE",
+    help="Where to write; - (the default) is standard output.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(EXPORT_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: every record, lossless; csv: one row per event, plus FILE's "
+    ".sources.csv; geojson: located sites and monuments with their worst level.",
+)
+@click.pass_context
+def export(ctx: click.Context, output: str, output_format: str) -> None:
+    """Write the whole registry to a file.
+
+    JSON Lines (the default) carries every record and the times they were recorded, and
+    `registry import` reads it back unchanged, into SQLite or PostgreSQL. CSV is for
+    spreadsheets: cells that a spreadsheet would run as formulas start with an
+    apostrophe. GeoJSON opens in QGIS.
+
+    \b
+    Example:
+      registry export -o registry.jsonl
+      registry export --format csv -o events.csv     # and events.sources.csv
+      registry export --format geojson -o damage.geojson
+    """
+    import json
+
+    from heritage_registry import exchange, formats
+
+    registry = _registry(ctx)
+    if output_format == "jsonl":
+        with _output(output) as out:
+            counts = exchange.export_jsonl(registry, out)
+        described = ", ".join(f"{count} {kind}" for kind, count in counts.items())
+        _say(f"Exported {described}.")
+    elif output_format == "csv":
+        if output == "-":
+            raise click.UsageError("CSV export writes two files; name the first with -o FILE")
+        from pathlib import Path
+
+        sources_path = str(Path(output).with_suffix(".sources.csv"))
+        with _output(output) as out:
+            events = formats.export_events_csv(registry, out)
+        with _output(sources_path) as out:
+            sources = formats.export_sources_csv(registry, out)
+        _say(f"Exported {events} events to {output} and {sources} sources to {sources_path}.")
+    else:
+        collection = formats.geojson(registry)
+        with _output(output) as out:
+            out.write(json.dumps(collection, ensure_ascii=False, indent=1) + "\n")
+        _say(f"Exported {len(collection['features'])} located sites and monuments.")
+
+
+@main.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(("jsonl", "csv")),
+    help="The file's format. Default: csv for a .csv file, else jsonl.",
+)
+@click.pass_context
+def import_(ctx: click.Context, file: Any, input_format: str | None) -> None:
+    """Import FILE (- for standard input): JSON Lines from `registry export`, or CSV.
+
+    The whole file is checked before anything is written: a problem is reported with
+    its line number, and the registry is left as it was. Records already present (same
+    slug, key or uid) are kept; an event already present gains the citations it lacks,
+    so importing a file twice adds nothing. CSV holds events, one row per citation, in
+    the columns: site, cause, damage_level, occurred, source, quote (required), uid,
+    monument, actor, description, stance, location, claimed_occurred, claimed_level,
+    date_resolution; their sites, monuments and sources must be in the registry.
+
+    \b
+    Example:
+      registry import registry.jsonl
+      registry export | registry --db postgresql://me@db.example.org/registry import -
+      registry import events.csv
+    """
+    from heritage_registry import exchange, formats
+
+    registry = _registry(ctx)
+    name = str(getattr(file, "name", "<stdin>"))
+    chosen = input_format or ("csv" if name.lower().endswith(".csv") else "jsonl")
+    with _progress_bar() as progress:
+        if chosen == "csv":
+            report = formats.import_csv(registry, file, progress=progress)
+        else:
+            report = exchange.import_jsonl(registry, file, progress=progress)
+    _say(f"Imported {name}: {report.describe()}.")
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on standard error when it is a terminal; silence otherwise."""
+    bars: list[Any] = []
+
+    def advance(done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if not bars:
+            bars.append(click.progressbar(length=total, label="Writing", file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
+
+    try:
+        yield advance
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)

@@ -1,0 +1,285 @@
+"""How the `registry` command prints records: aligned tables, CSV, JSON and key-value text.
+
+Every function takes records as the JSON-ready dicts of the library's Public models
+(`model_dump(mode="json")`) and returns text. The module imports only the standard
+library, so that `registry --help` never waits for the database stack.
+
+Tables align by display width, not by `len`: an Arabic vowel mark takes no column and a
+CJK character takes two, so names in any script line up in a terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+Record = Mapping[str, Any]
+
+GAP = "  "
+MAX_CELL_WIDTH = 40
+ELLIPSIS = "…"
+
+# The columns `registry list` shows as a table; JSON and CSV carry every field.
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sites": ("slug", "name", "country", "kind", "unesco_whc_id", "wikidata_qid", "alt_names"),
+    "monuments": ("site", "slug", "name", "kind", "built", "alt_names"),
+    "sources": ("key", "publisher", "published", "source_type", "language", "title"),
+    "events": (
+        "uid",
+        "site",
+        "monument",
+        "occurred",
+        "cause",
+        "damage_level",
+        "confidence",
+        "citations",
+    ),
+}
+
+# The fields `registry show` prints as text, in reading order; empty ones are left out.
+# A test checks that these name every field of the Public models, so none goes missing.
+SHOW_FIELDS: dict[str, tuple[str, ...]] = {
+    "site": (
+        "slug",
+        "name",
+        "alt_names",
+        "country",
+        "kind",
+        "latitude",
+        "longitude",
+        "location_precision_m",
+        "unesco_whc_id",
+        "wikidata_qid",
+        "description",
+        "created_at",
+        "updated_at",
+    ),
+    "monument": (
+        "site",
+        "slug",
+        "name",
+        "alt_names",
+        "kind",
+        "built",
+        "built_from_year",
+        "built_to_year",
+        "latitude",
+        "longitude",
+        "description",
+        "created_at",
+        "updated_at",
+    ),
+    "source": (
+        "key",
+        "title",
+        "publisher",
+        "author",
+        "url",
+        "language",
+        "published",
+        "published_earliest",
+        "published_latest",
+        "source_type",
+        "note",
+        "created_at",
+        "updated_at",
+    ),
+    "event": (
+        "uid",
+        "site",
+        "monument",
+        "cause",
+        "damage_level",
+        "occurred",
+        "earliest",
+        "latest",
+        "actor",
+        "description",
+        "confidence",
+        "retracted_at",
+        "retraction_reason",
+        "recorded_at",
+        "updated_at",
+    ),
+    "citation": (
+        "source",
+        "stance",
+        "quote",
+        "location",
+        "claimed_occurred",
+        "claimed_level",
+        "date_resolution",
+        "recorded_at",
+    ),
+}
+
+# Marks, format characters (bidi marks, joiners) and controls take no column.
+_ZERO_WIDTH_CATEGORIES = frozenset({"Mn", "Me", "Cf", "Cc"})
+
+
+def char_width(char: str) -> int:
+    """The columns one character takes in a terminal: 0, 1 or 2."""
+    if unicodedata.category(char) in _ZERO_WIDTH_CATEGORIES:
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    return sum(char_width(char) for char in text)
+
+
+def truncate(text: str, limit: int = MAX_CELL_WIDTH) -> str:
+    """`text` cut to `limit` columns, ending in "…" when anything was cut."""
+    if display_width(text) <= limit:
+        return text
+    kept: list[str] = []
+    used = 0
+    for char in text:
+        width = char_width(char)
+        if used + width > limit - 1:
+            break
+        kept.append(char)
+        used += width
+    return "".join(kept) + ELLIPSIS
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+def scalar(value: Any) -> str:
+    """A JSON value as text: strings as they are, null as nothing, the rest as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def alt_names(value: Iterable[Mapping[str, str]]) -> str:
+    """Alternative names in the `NAME@LANG` form they are given in."""
+    return ", ".join(f"{item['name']}@{item['lang']}" for item in value)
+
+
+def field_text(field: str, value: Any) -> str:
+    """A field's value for people: alternative names as NAME@LANG, citations counted."""
+    if field == "alt_names":
+        return alt_names(value)
+    if field == "citations" and isinstance(value, list):
+        return str(len(value))
+    return scalar(value)
+
+
+# Table ----------------------------------------------------------------------------
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A header row and one row per record, columns two spaces apart, long cells cut."""
+    cells = [[truncate(" ".join(cell.split())) for cell in row] for row in [list(headers), *rows]]
+    widths = [max(display_width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [
+        GAP.join(pad(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def records_table(kind: str, records: Sequence[Record]) -> str:
+    columns = TABLE_COLUMNS[kind]
+    return table(
+        columns, ([field_text(name, record.get(name)) for name in columns] for record in records)
+    )
+
+
+# CSV and JSON ---------------------------------------------------------------------
+
+
+# A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?")
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV cell a spreadsheet will show as text, never run: a leading apostrophe.
+
+    A plain number (a negative longitude) runs as nothing but itself, and stays as it is.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def records_csv(fields: Sequence[str], records: Sequence[Record]) -> str:
+    """Every field, one row per record; lists (alt_names, citations) as JSON in their cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    for record in records:
+        writer.writerow([neutralise(scalar(record.get(name))) for name in fields])
+    return buffer.getvalue()
+
+
+def json_text(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# Key-value text -------------------------------------------------------------------
+
+
+def key_values(pairs: Sequence[tuple[str, str]], indent: str = "") -> str:
+    """Labels and values in two aligned columns; a value's later lines stay in its column."""
+    if not pairs:
+        return ""
+    width = max(display_width(label) for label, _ in pairs)
+    lines: list[str] = []
+    for label, value in pairs:
+        first, *rest = value.splitlines() or [""]
+        lines.append(f"{indent}{pad(label, width)}{GAP}{first}".rstrip())
+        lines.extend(f"{indent}{' ' * width}{GAP}{line}".rstrip() for line in rest)
+    return "\n".join(lines) + "\n"
+
+
+def record_pairs(kind: str, record: Record) -> list[tuple[str, str]]:
+    """The non-empty fields of a record, in SHOW_FIELDS order, as text."""
+    pairs = [(name, field_text(name, record.get(name))) for name in SHOW_FIELDS[kind]]
+    return [(name, text) for name, text in pairs if text]
+
+
+def site_text(site: Record, monuments: Sequence[Record], event_count: int) -> str:
+    """A site, its event count and a table of its monuments."""
+    text = key_values([*record_pairs("site", site), ("events", str(event_count))])
+    text += f"\nmonuments ({len(monuments)})\n"
+    if monuments:
+        rows = [
+            [field_text(name, monument.get(name)) for name in _SITE_MONUMENT_COLUMNS]
+            for monument in monuments
+        ]
+        text += table(_SITE_MONUMENT_COLUMNS, rows)
+    return text
+
+
+_SITE_MONUMENT_COLUMNS = ("slug", "name", "kind", "built", "alt_names")
+
+
+def monument_text(monument: Record, event_count: int) -> str:
+    return key_values([*record_pairs("monument", monument), ("events", str(event_count))])
+
+
+def source_text(source: Record) -> str:
+    return key_values(record_pairs("source", source))
+
+
+def event_text(event: Record) -> str:
+    """An event, then each of its citations, numbered in the order they were recorded."""
+    citations: Sequence[Record] = event.get("citations") or []
+    text = key_values([*record_pairs("event", event), ("citations", str(len(citations)))])
+    for number, citation in enumerate(citations, start=1):
+        text += f"\ncitation {number}\n" + key_values(record_pairs("citation", citation), "  ")
+    return text

@@ -1,0 +1,73 @@
+"""Per-site damage summaries: what happened to a site, in whose words, where sources disagree.
+
+    from heritage_registry import Registry
+    from heritage_registry.summary import build_summary, render, write_all
+
+    reg = Registry.open()
+    summary = build_summary(reg, "palmyra")      # a typed SiteSummary (pydantic)
+    print(render(summary, "text"))               # or "markdown", "json", "html"
+    write_all(reg, "summaries/", "html")         # one file per site, plus index.html
+
+The JSON form follows `heritage_registry/schemas/summary.schema.json` (`schema_path()`).
+See `heritage_registry.summary.model` for how worst levels, the period, the counts and
+the conflicts are defined.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from heritage_registry.summary.humandate import describe
+from heritage_registry.summary.model import (
+    CitationSummary,
+    Claim,
+    Conflict,
+    Counts,
+    EventSummary,
+    MonumentSummary,
+    Period,
+    SiteInfo,
+    SiteSummary,
+    SourceSummary,
+    build_summary,
+    summarize,
+)
+from heritage_registry.summary.render import (
+    EXTENSIONS,
+    FORMATS,
+    Format,
+    render,
+    render_index,
+    site_filename,
+    write_all,
+)
+
+
+def schema_path() -> Path:
+    """The JSON Schema (draft 2020-12) that every JSON summary validates against."""
+    return Path(__file__).resolve().parent.parent / "schemas" / "summary.schema.json"
+
+
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "CitationSummary",
+    "Claim",
+    "Conflict",
+    "Counts",
+    "EventSummary",
+    "Format",
+    "MonumentSummary",
+    "Period",
+    "SiteInfo",
+    "SiteSummary",
+    "SourceSummary",
+    "build_summary",
+    "describe",
+    "render",
+    "render_index",
+    "schema_path",
+    "site_filename",
+    "summarize",
+    "write_all",
+]

@@ -1,0 +1,228 @@
+"""Rendering summaries as text, Markdown, JSON and HTML, and writing a directory of them.
+
+HTML goes through Jinja2 with autoescaping on, so that any text from the database (a
+monument called `<script>`) reaches the page as text. Markdown goes through Jinja2 too,
+with a `finalize` hook that escapes every value for Markdown in the same way: a
+template cannot forget to escape, only opt out with `Markup` for its own markup.
+Nothing here reads the clock, so the same records always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+from pydantic import TypeAdapter
+
+from heritage_registry import __version__
+from heritage_registry.summary import timeline
+from heritage_registry.summary.humandate import short_span
+from heritage_registry.summary.model import SiteSummary, build_summary, period_words
+from heritage_registry.summary.text import (
+    FIELD_NAMES,
+    cause_words,
+    render_text,
+    render_text_index,
+)
+from heritage_registry.vocab import DEFINITIONS, Confidence, DamageLevel
+
+if TYPE_CHECKING:
+    from heritage_registry.registry import Registry
+
+Format = Literal["text", "markdown", "json", "html"]
+FORMATS: tuple[Format, ...] = ("text", "markdown", "json", "html")
+EXTENSIONS: dict[str, str] = {"text": ".txt", "markdown": ".md", "json": ".json", "html": ".html"}
+INDEX_STEM = "index"
+
+_TIMESTAMP: TypeAdapter[dt.datetime | None] = TypeAdapter(dt.datetime | None)
+
+# Markdown escaping: a backslash before every character that CommonMark or GitHub's
+# tables could read as inline markup (`<` included, so no HTML gets through), before an
+# entity reference's `&`, and before the few characters that make markup only at the
+# start of a line (a heading, a list item, a blockquote).
+_MD_INLINE = re.compile(r"([\\`*_\[\]<|~])")
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_MD_LINE_START = re.compile(r"^(?:([#+\-=>])|(\d{1,9})([.)])(?=\s|$))")
+
+
+def md_escape(value: object) -> str:
+    """Text as one line of Markdown that shows exactly as written, even in a table cell."""
+    text = " ".join(str(value).split())
+    text = _MD_ENTITY.sub("&amp;", text)
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], text)
+
+
+_CODE_SAFE = re.compile(r"[^`|\s]+")
+_URL_SAFE = re.compile(r"https?://[^\s<>`|\\]+")
+
+
+def _md_code(value: object) -> Markup | str:
+    """A code span where the text allows one (slugs, uids, EDTF), else escaped text."""
+    text = str(value)
+    return Markup(f"`{text}`") if _CODE_SAFE.fullmatch(text) else md_escape(text)
+
+
+def _md_autolink(value: object) -> Markup | str:
+    text = str(value)
+    return Markup(f"<{text}>") if _URL_SAFE.fullmatch(text) else md_escape(text)
+
+
+def _md_finalize(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    return md_escape(value)
+
+
+def _ordered(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return [(name, count) for name, count in counts.items() if count]
+
+
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def _common(env: Environment) -> Environment:
+    env.globals.update(
+        version=__version__,
+        period_words=period_words,
+        short_span=short_span,
+        field_names=FIELD_NAMES,
+        level_colours={level.value: colour for level, colour in timeline.LEVEL_COLOURS.items()},
+        level_ink={level.value: ink for level, ink in timeline.LEVEL_INK.items()},
+        levels=list(DamageLevel),
+        level_definitions=DEFINITIONS[DamageLevel],
+        confidence_definitions=DEFINITIONS[Confidence],
+        extensions=EXTENSIONS,
+    )
+    env.filters.update(nonzero=_ordered, words=_words, cause=cause_words)
+    return env
+
+
+@functools.cache
+def _html_env() -> Environment:
+    return _common(
+        Environment(
+            loader=PackageLoader("heritage_registry", "templates"),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+    )
+
+
+@functools.cache
+def _markdown_env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("heritage_registry", "templates"),
+        autoescape=False,
+        finalize=_md_finalize,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(raw=Markup, code=_md_code, autolink=_md_autolink)
+    return _common(env)
+
+
+def _json(summary: SiteSummary) -> str:
+    # pydantic's serializer writes UTF-8 as is, in field order: the same bytes as
+    # json.dumps(..., ensure_ascii=False, indent=2), several times faster.
+    return summary.model_dump_json(indent=2) + "\n"
+
+
+def render(summary: SiteSummary, format: str = "text") -> str:
+    """The summary as `text`, `markdown`, `json` or `html`."""
+    if format == "text":
+        return render_text(summary)
+    if format == "json":
+        return _json(summary)
+    if format == "markdown":
+        template = _markdown_env().get_template("summary.md.j2")
+        return template.render(s=summary, numbers=summary.event_numbers())
+    if format == "html":
+        template = _html_env().get_template("summary.html.j2")
+        return template.render(
+            s=summary,
+            numbers=summary.event_numbers(),
+            timelines=timeline.build_timelines(summary.events),
+            sources_by_key={source.key: source for source in summary.sources},
+        )
+    raise ValueError(f"unknown summary format {format!r}; choose one of {', '.join(FORMATS)}")
+
+
+def site_filename(slug: str, format: str) -> str:
+    """The file a site's summary is written to by `write_all`.
+
+    `index.<ext>` is the directory's index; a site whose slug is `index` (slugs cannot
+    contain dots) is written to `index.site.<ext>` instead.
+    """
+    stem = f"{slug}.site" if slug == INDEX_STEM else slug
+    return stem + EXTENSIONS[format]
+
+
+def render_index(summaries: Sequence[SiteSummary], format: str = "text") -> str:
+    """The index of a directory of summaries: one line, row or link per site."""
+    if format not in EXTENSIONS:
+        raise ValueError(f"unknown summary format {format!r}; choose one of {', '.join(FORMATS)}")
+    files = [site_filename(s.site.slug, format) for s in summaries]
+    entries = list(zip(summaries, files, strict=True))
+    if format == "json":
+        latest = max((s.as_of for s in summaries), default=None)
+        data = {
+            "as_of": _TIMESTAMP.dump_python(latest, mode="json"),
+            "sites": [
+                {
+                    "slug": s.site.slug,
+                    "name": s.site.name,
+                    "country": s.site.country,
+                    "kind": s.site.kind.value,
+                    "worst_level": s.worst_level.value,
+                    "period": s.period.model_dump(mode="json"),
+                    "events": s.counts.events,
+                    "file": file,
+                }
+                for s, file in entries
+            ],
+        }
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if format == "text":
+        return render_text_index(entries)
+    env = _html_env() if format == "html" else _markdown_env()
+    template = env.get_template(f"index.{'html' if format == 'html' else 'md'}.j2")
+    return template.render(entries=entries)
+
+
+def write_all(registry: Registry, directory: str | Path, format: str = "html") -> list[Path]:
+    """Write every site's summary into `directory`, one file per site, and an index.
+
+    Files are `<slug><ext>` and `index<ext>` (`.txt`, `.md`, `.json`, `.html`), written
+    as UTF-8 with `\\n` line ends; returns their paths, the sites' in slug order, then
+    the index. The directory is created if needed; other files in it are left alone.
+    """
+    if format not in EXTENSIONS:
+        raise ValueError(f"unknown summary format {format!r}; choose one of {', '.join(FORMATS)}")
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    summaries = [build_summary(registry, site.slug) for site in registry.list_sites()]
+    written = []
+    for summary in summaries:
+        path = folder / site_filename(summary.site.slug, format)
+        path.write_text(render(summary, format), encoding="utf-8", newline="\n")
+        written.append(path)
+    index = folder / (INDEX_STEM + EXTENSIONS[format])
+    index.write_text(render_index(summaries, format), encoding="utf-8", newline="\n")
+    written.append(index)
+    return written

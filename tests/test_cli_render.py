@@ -1,0 +1,123 @@
+"""The CLI's rendering: display width, cut cells, tables, CSV, JSON and key-value text."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from heritage_registry import render
+from heritage_registry.models import (
+    CitationPublic,
+    DamageEventPublic,
+    MonumentPublic,
+    SitePublic,
+    SourcePublic,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [
+        ("Palmyra", 7),
+        ("تدمر", 4),
+        ("تَدْمُر", 4),  # three vowel marks, no columns
+        ("巴尔米拉", 8),  # wide characters, two columns each
+        ("Pe\u0301tra", 5),  # a combining accent
+        ("\u200fتدمر\u200f", 4),  # right-to-left marks
+        ("", 0),
+    ],
+)
+def test_display_width(text: str, width: int) -> None:
+    assert render.display_width(text) == width
+
+
+def test_truncate_keeps_what_fits() -> None:
+    assert render.truncate("x" * 40) == "x" * 40
+    assert render.truncate("x" * 41) == "x" * 39 + "…"
+    assert render.display_width(render.truncate("x" * 100)) == 40
+
+
+def test_truncate_never_splits_a_wide_character() -> None:
+    cut = render.truncate("巴" * 30)
+    assert cut == "巴" * 19 + "…"
+    assert render.display_width(cut) == 39
+
+
+def test_truncate_keeps_vowel_marks_with_their_letter() -> None:
+    # ت َ د ْ | م ُ ر: the sukun over dal stays with it; mim does not fit.
+    assert render.truncate("تَدْمُر", 3) == "تَدْ…"
+    assert render.truncate("تَدْمُر " * 10, 10) == "تَدْمُر تَدْمُر…"
+
+
+def test_table() -> None:
+    assert render.table(["a", "bb"], [["1", "2"], ["تَدْمُر", ""], ["巴尔", "x"]]) == (
+        "a     bb\n"
+        "1     2\n"
+        "تَدْمُر\n"
+        "巴尔  x\n"
+    )  # fmt: skip
+
+
+def test_table_cells_are_one_line() -> None:
+    assert render.table(["note"], [["two\nlines\tand  tabs "]]) == "note\ntwo lines and tabs\n"
+
+
+def test_table_of_nothing_is_its_header() -> None:
+    assert render.table(["slug", "name"], []) == "slug  name\n"
+
+
+def test_records_csv() -> None:
+    text = render.records_csv(
+        ["slug", "alt_names", "unesco_whc_id", "wikidata_qid"],
+        [{"slug": "palmyra", "alt_names": [{"name": "تدمر", "lang": "ar"}], "unesco_whc_id": 23}],
+    )
+    assert text == (
+        'slug,alt_names,unesco_whc_id,wikidata_qid\n'
+        'palmyra,"[{""name"":""تدمر"",""lang"":""ar""}]",23,\n'
+    )  # fmt: skip
+    assert list(csv.reader(io.StringIO(text)))[1][1] == '[{"name":"تدمر","lang":"ar"}]'
+
+
+def test_json_text() -> None:
+    assert render.json_text({"name": "تدمر", "n": [1]}) == (
+        '{\n  "name": "تدمر",\n  "n": [\n    1\n  ]\n}\n'
+    )
+
+
+def test_key_values_keep_later_lines_in_the_value_column() -> None:
+    assert render.key_values([("quote", "first line\nsecond line"), ("source", "ians")], "  ") == (
+        "  quote   first line\n"
+        "          second line\n"
+        "  source  ians\n"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "model", "nested"),
+    [
+        ("site", SitePublic, set()),
+        ("monument", MonumentPublic, set()),
+        ("source", SourcePublic, set()),
+        ("event", DamageEventPublic, {"citations"}),
+        ("citation", CitationPublic, set()),
+    ],
+)
+def test_show_names_every_field_of_the_public_models(
+    kind: str, model: type[SitePublic], nested: set[str]
+) -> None:
+    assert sorted(render.SHOW_FIELDS[kind]) == sorted(set(model.model_fields) - nested)
+
+
+@pytest.mark.parametrize(
+    ("kind", "model"),
+    [
+        ("sites", SitePublic),
+        ("monuments", MonumentPublic),
+        ("sources", SourcePublic),
+        ("events", DamageEventPublic),
+    ],
+)
+def test_table_columns_are_fields(kind: str, model: type[SitePublic]) -> None:
+    assert set(render.TABLE_COLUMNS[kind]) <= set(model.model_fields)

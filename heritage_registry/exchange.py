@@ -36,16 +36,16 @@ from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from heritage_registry import dates
 from heritage_registry.errors import RegistryError, describe_validation_error
 from heritage_registry.models import (
+    CITATION_TABLE,
+    EVENT_TABLE,
+    MONUMENT_TABLE,
     NOTE_MAX,
+    SITE_TABLE,
+    SOURCE_TABLE,
     CitationCreate,
-    DamageEvent,
     DamageEventCreate,
-    Monument,
     MonumentCreate,
-    Site,
     SiteCreate,
-    Source,
-    SourceCitation,
     SourceCreate,
     utcnow,
 )
@@ -56,12 +56,6 @@ VERSION = 1
 BATCH_SIZE = 2_000
 TRANSACTION_SIZE = 10_000
 MAX_LINE_BYTES = 1_000_000
-
-SITE_TABLE: sa.Table = Site.__table__  # type: ignore[attr-defined]
-MONUMENT_TABLE: sa.Table = Monument.__table__  # type: ignore[attr-defined]
-SOURCE_TABLE: sa.Table = Source.__table__  # type: ignore[attr-defined]
-EVENT_TABLE: sa.Table = DamageEvent.__table__  # type: ignore[attr-defined]
-CITATION_TABLE: sa.Table = SourceCitation.__table__  # type: ignore[attr-defined]
 
 
 # Told, after each batch written, how many of the file's records are written and of how many.

@@ -27,15 +27,13 @@ import sqlalchemy as sa
 
 from heritage_registry import confidence, dates
 from heritage_registry.exchange import (
-    EVENT_TABLE,
-    MONUMENT_TABLE,
-    SITE_TABLE,
     ImportFailed,
     ImportReport,
     Progress,
     import_records,
     iter_event_records,
 )
+from heritage_registry.models import EVENT_TABLE, MONUMENT_TABLE, SITE_TABLE
 from heritage_registry.registry import Registry
 from heritage_registry.render import FORMULA_STARTS, neutralise
 from heritage_registry.vocab import DamageLevel, Stance

@@ -426,3 +426,11 @@ class DamageEventPublic(DamageEventBase):
     recorded_at: dt.datetime
     updated_at: dt.datetime
     citations: list[CitationPublic]
+
+
+# The tables, for the Core queries of the read and bulk paths.
+SITE_TABLE: sa.Table = Site.__table__  # type: ignore[attr-defined]
+MONUMENT_TABLE: sa.Table = Monument.__table__  # type: ignore[attr-defined]
+SOURCE_TABLE: sa.Table = Source.__table__  # type: ignore[attr-defined]
+EVENT_TABLE: sa.Table = DamageEvent.__table__  # type: ignore[attr-defined]
+CITATION_TABLE: sa.Table = SourceCitation.__table__  # type: ignore[attr-defined]

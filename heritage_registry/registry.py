@@ -33,6 +33,11 @@ from heritage_registry.errors import (
     SourceNotFound,
 )
 from heritage_registry.models import (
+    CITATION_TABLE,
+    EVENT_TABLE,
+    MONUMENT_TABLE,
+    SITE_TABLE,
+    SOURCE_TABLE,
     AltName,
     CitationCreate,
     CitationPublic,
@@ -83,6 +88,23 @@ def validate(
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidRecord.from_validation(what, exc) from None
+
+
+PublicT = TypeVar("PublicT", bound=BaseModel)
+
+
+def _build(model: type[PublicT], **values: Any) -> PublicT:
+    """A Public model from values the database already holds valid, every field given.
+
+    What `model_construct` does, without its per-field look-up of defaults: the read
+    path builds one per event and citation, and that look-up was most of its cost.
+    """
+    built = model.__new__(model)
+    object.__setattr__(built, "__dict__", values)
+    object.__setattr__(built, "__pydantic_fields_set__", set(values))
+    object.__setattr__(built, "__pydantic_extra__", None)
+    object.__setattr__(built, "__pydantic_private__", None)
+    return built
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -137,6 +159,16 @@ class MergeReport:
         """`added 3 sites, 5 monuments, ...; 0 already present`, for people."""
         added = ", ".join(f"{self.added[kind]} {kind}" for kind in RECORD_KINDS)
         return f"added {added}; {sum(self.existing.values())} already present"
+
+
+@dataclass(frozen=True)
+class SiteRecords:
+    """A site with its monuments, its events (in date order) and the sources they cite."""
+
+    site: SitePublic
+    monuments: list[MonumentPublic]
+    events: list[DamageEventPublic]
+    sources: list[SourcePublic]
 
 
 class Registry:
@@ -385,11 +417,13 @@ class Registry:
         with self.transaction() as session:
             if site is not None:
                 cited = (
-                    select(SourceCitation.source_id)
-                    .join(DamageEvent, col(DamageEvent.id) == col(SourceCitation.event_id))
-                    .where(DamageEvent.site_id == self._site_row(session, site).id)
+                    sa.select(CITATION_TABLE.c.source_id)
+                    .join(EVENT_TABLE, EVENT_TABLE.c.id == CITATION_TABLE.c.event_id)
+                    .where(EVENT_TABLE.c.site_id == self._site_row(session, site).id)
+                    .distinct()
                 )
-                query = query.where(col(Source.id).in_(cited))
+                ids = list(session.execute(cited).scalars())
+                query = query.where(col(Source.id).in_(ids))
             return [self._source_public(row) for row in session.exec(query)]
 
     @staticmethod
@@ -427,7 +461,7 @@ class Registry:
             data = validate(DamageEventCreate, given, fields, "event")
         with self.transaction() as session:
             row = self._insert_event(session, data)
-            return self._events_public(session, [row])[0]
+            return self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
 
     def _insert_event(self, session: Session, data: DamageEventCreate) -> DamageEvent:
         uid = str(data.uid)
@@ -483,11 +517,12 @@ class Registry:
             assert event.id is not None
             session.add(self._citation_row(data, event.id, source, utcnow()))
             session.flush()
-            return self._events_public(session, [event])[0]
+            return self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
 
     def get_event(self, uid: str) -> DamageEventPublic:
         with self.transaction() as session:
-            return self._events_public(session, [self._event_row(session, uid)])[0]
+            event = self._event_row(session, uid)
+            return self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
 
     def list_events(
         self,
@@ -509,34 +544,53 @@ class Registry:
         level_value = _filter(DamageLevel, damage_level, "damage level")
         confidence_value = _filter(Confidence, confidence, "confidence")
         start, end = _window(since, until)
-        query = select(DamageEvent).order_by(*self.EVENT_ORDER)
+        conditions: list[sa.ColumnElement[bool]] = []
         if cause_value is not None:
-            query = query.where(DamageEvent.cause == cause_value)
+            conditions.append(EVENT_TABLE.c.cause == cause_value)
         if level_value is not None:
-            query = query.where(DamageEvent.damage_level == level_value)
+            conditions.append(EVENT_TABLE.c.damage_level == level_value)
         if start is not None:
-            query = query.where(
-                sa.or_(col(DamageEvent.latest).is_(None), col(DamageEvent.latest) >= start)
-            )
+            latest = EVENT_TABLE.c.latest
+            conditions.append(sa.or_(latest.is_(None), latest >= start))
         if end is not None:
-            query = query.where(
-                sa.or_(col(DamageEvent.earliest).is_(None), col(DamageEvent.earliest) <= end)
-            )
+            earliest = EVENT_TABLE.c.earliest
+            conditions.append(sa.or_(earliest.is_(None), earliest <= end))
         with self.transaction() as session:
             if site is not None:
                 site_row = self._site_row(session, site)
-                query = query.where(DamageEvent.site_id == site_row.id)
+                conditions.append(EVENT_TABLE.c.site_id == site_row.id)
                 if monument is not None:
-                    query = query.where(
-                        DamageEvent.monument_id
-                        == self._monument_row(session, site_row, monument).id
-                    )
+                    monument_row = self._monument_row(session, site_row, monument)
+                    conditions.append(EVENT_TABLE.c.monument_id == monument_row.id)
             elif monument is not None:
                 raise InvalidRecord("a monument filter needs its site: give site= as well")
-            events = self._events_public(session, list(session.exec(query)))
+            events = self._events_public(session, *conditions)
         if confidence_value is not None:
             events = [event for event in events if event.confidence is confidence_value]
         return events
+
+    def site_records(self, slug: str) -> SiteRecords:
+        """Everything a summary of the site needs, read in one transaction."""
+        with self.transaction() as session:
+            site = self._site_row(session, slug)
+            monuments = session.exec(
+                select(Monument).where(Monument.site_id == site.id).order_by(col(Monument.slug))
+            ).all()
+            events = self._events_public(session, EVENT_TABLE.c.site_id == site.id)
+            keys = sorted({citation.source for event in events for citation in event.citations})
+            sources = (
+                session.exec(
+                    select(Source).where(col(Source.key).in_(keys)).order_by(col(Source.key))
+                ).all()
+                if keys
+                else []
+            )
+            return SiteRecords(
+                site=self._site_public(site),
+                monuments=[self._monument_public(row, site.slug) for row in monuments],
+                events=events,
+                sources=[self._source_public(row) for row in sources],
+            )
 
     def count_events(self, *, site: str | None = None, monument: str | None = None) -> int:
         """How many events the registry, a site or one of its monuments has."""
@@ -553,68 +607,91 @@ class Registry:
             return session.exec(query).one()
 
     EVENT_ORDER = (
-        col(DamageEvent.earliest).asc().nulls_first(),
-        col(DamageEvent.latest).asc().nulls_last(),
-        col(DamageEvent.uid),
+        EVENT_TABLE.c.earliest.asc().nulls_first(),
+        EVENT_TABLE.c.latest.asc().nulls_last(),
+        EVENT_TABLE.c.uid,
     )
 
     def _events_public(
-        self, session: Session, rows: Sequence[DamageEvent]
+        self, session: Session, *conditions: sa.ColumnElement[bool]
     ) -> list[DamageEventPublic]:
-        """Public events with their citations and derived confidence, in the rows' order."""
-        if not rows:
-            return []
-        ids = [row.id for row in rows]
-        site_slugs = dict(
-            session.exec(
-                select(Site.id, Site.slug).where(col(Site.id).in_({r.site_id for r in rows}))
-            ).all()
+        """The events matching `conditions`, in EVENT_ORDER, with citations and confidence.
+
+        Read as plain columns, not ORM entities: building an entity per row costs more
+        than the query, and a summary reads every event of a site.
+        """
+        events, sites, monuments = EVENT_TABLE, SITE_TABLE, MONUMENT_TABLE
+        query = (
+            sa.select(
+                events.c.id,
+                events.c.uid,
+                events.c.cause,
+                events.c.damage_level,
+                events.c.occurred,
+                events.c.actor,
+                events.c.description,
+                events.c.earliest,
+                events.c.latest,
+                events.c.retracted_at,
+                events.c.retraction_reason,
+                events.c.created_at,
+                events.c.updated_at,
+                sites.c.slug.label("site"),
+                monuments.c.slug.label("monument"),
+            )
+            .select_from(
+                events.join(sites, sites.c.id == events.c.site_id).outerjoin(
+                    monuments, monuments.c.id == events.c.monument_id
+                )
+            )
+            .where(*conditions)
+            .order_by(*self.EVENT_ORDER)
         )
-        monument_ids = {r.monument_id for r in rows if r.monument_id is not None}
-        monument_slugs = (
-            dict(
-                session.exec(
-                    select(Monument.id, Monument.slug).where(col(Monument.id).in_(monument_ids))
-                ).all()
-            )
-            if monument_ids
-            else {}
-        )
-        by_event: dict[int, list[tuple[SourceCitation, Source]]] = {}
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            query = (
-                select(SourceCitation, Source)
-                .join(Source, col(Source.id) == col(SourceCitation.source_id))
-                .where(col(SourceCitation.event_id).in_(chunk))
-                .order_by(col(SourceCitation.id))
-            )
-            for citation, source in session.exec(query):
-                by_event.setdefault(citation.event_id, []).append((citation, source))
-        return [
-            self._event_public(
-                row,
-                site_slugs[row.site_id],
-                monument_slugs.get(row.monument_id or -1),
-                by_event.get(row.id or -1, []),
-            )
-            for row in rows
-        ]
+        rows = session.execute(query).all()
+        cited = self._citations_of(session, [row.id for row in rows])
+        return [self._event_public(row, cited.get(row.id, [])) for row in rows]
 
     @staticmethod
-    def _event_public(
-        row: DamageEvent,
-        site: str,
-        monument: str | None,
-        cited: Sequence[tuple[SourceCitation, Source]],
-    ) -> DamageEventPublic:
+    def _citations_of(session: Session, ids: Sequence[int]) -> dict[int, list[sa.Row[Any]]]:
+        citations, sources = CITATION_TABLE, SOURCE_TABLE
+        by_event: dict[int, list[sa.Row[Any]]] = {}
+        for start in range(0, len(ids), 500):
+            query = (
+                sa.select(
+                    citations.c.event_id,
+                    citations.c.quote,
+                    citations.c.location,
+                    citations.c.stance,
+                    citations.c.claimed_occurred,
+                    citations.c.claimed_level,
+                    citations.c.date_resolution,
+                    citations.c.created_at,
+                    sources.c.key.label("source"),
+                    sources.c.publisher,
+                )
+                .join(sources, sources.c.id == citations.c.source_id)
+                .where(citations.c.event_id.in_(ids[start : start + 500]))
+                .order_by(citations.c.id)
+            )
+            for row in session.execute(query):
+                by_event.setdefault(row.event_id, []).append(row)
+        return by_event
+
+    @staticmethod
+    def _event_public(row: sa.Row[Any], cited: Sequence[sa.Row[Any]]) -> DamageEventPublic:
         citations = [
-            CitationPublic.model_construct(
-                **citation.model_dump(exclude={"id", "event_id", "source_id", "created_at"}),
-                source=source.key,
+            _build(
+                CitationPublic,
+                quote=citation.quote,
+                location=citation.location,
+                stance=citation.stance,
+                claimed_occurred=citation.claimed_occurred,
+                claimed_level=citation.claimed_level,
+                date_resolution=citation.date_resolution,
+                source=citation.source,
                 recorded_at=_aware(citation.created_at),
             )
-            for citation, source in cited
+            for citation in cited
         ]
         derived = confidence.derive(
             occurred=row.occurred,
@@ -623,21 +700,28 @@ class Registry:
             attestations=[
                 confidence.Attestation(
                     stance=citation.stance,
-                    publisher=confidence.independent_voice(source.publisher, source.key),
+                    publisher=confidence.independent_voice(citation.publisher, citation.source),
                     claimed_occurred=citation.claimed_occurred,
                     claimed_level=citation.claimed_level,
                 )
-                for citation, source in cited
+                for citation in cited
             ],
         )
-        return DamageEventPublic.model_construct(
-            **row.model_dump(
-                exclude={"id", "site_id", "monument_id", "created_at", "updated_at", "retracted_at"}
-            ),
-            site=site,
-            monument=monument,
+        return _build(
+            DamageEventPublic,
+            cause=row.cause,
+            damage_level=row.damage_level,
+            occurred=row.occurred,
+            actor=row.actor,
+            description=row.description,
+            uid=row.uid,
+            site=row.site,
+            monument=row.monument,
+            earliest=row.earliest,
+            latest=row.latest,
             confidence=derived,
             retracted_at=_aware(row.retracted_at) if row.retracted_at else None,
+            retraction_reason=row.retraction_reason,
             recorded_at=_aware(row.created_at),
             updated_at=_aware(row.updated_at),
             citations=citations,

@@ -38,8 +38,11 @@ class DamageLevel(Vocabulary):
     @property
     def rank(self) -> int:
         """0 for the worst level; `unknown` ranks after every known level."""
-        return list(DamageLevel).index(self)
+        return _LEVEL_RANKS[self]
 
+
+# Summaries rank every event; an enum's position is looked up once, here.
+_LEVEL_RANKS = {level: position for position, level in enumerate(DamageLevel)}
 
 DEFINITIONS[DamageLevel] = {
     "destroyed": "no longer retains its integrity",

@@ -37,7 +37,7 @@ Definitions the renderers and the JSON schema rely on:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from iso3166 import countries_by_alpha2
@@ -60,6 +60,7 @@ from heritage_registry.vocab import (
     SiteKind,
     SourceType,
     Stance,
+    worst_level,
 )
 
 if TYPE_CHECKING:
@@ -207,23 +208,8 @@ def period_words(period: Period) -> str:
 
 def build_summary(registry: Registry, slug: str) -> SiteSummary:
     """The summary of one site; raises `SiteNotFound` (with suggestions) for a wrong slug."""
-    site = registry.get_site(slug)
-    # Events before monuments and sources: records are only ever added, so listing them
-    # afterwards gives every monument and source the events name, even if a writer
-    # commits between the calls.
-    events = registry.list_events(site=slug)
-    monuments = registry.list_monuments(site=slug)
-    sources = registry.list_sources(site=slug)
-    return summarize(site, monuments, events, sources)
-
-
-# `DamageLevel.rank` searches the enum on every call; a summary ranks every event.
-_RANK = {level: level.rank for level in DamageLevel}
-
-
-def worst_level(levels: Iterable[DamageLevel]) -> DamageLevel:
-    """The worst known level, or `unknown` when there is none."""
-    return min(levels, key=_RANK.__getitem__, default=DamageLevel.UNKNOWN)
+    records = registry.site_records(slug)
+    return summarize(records.site, records.monuments, records.events, records.sources)
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

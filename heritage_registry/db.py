@@ -18,6 +18,9 @@ from sqlalchemy.pool import StaticPool
 ENV_VAR = "REGISTRY_DATABASE_URL"
 APP_NAME = "heritage-registry"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The execution option that makes a SQLite transaction take the write lock as it begins.
+BEGIN_OPTION = "heritage_registry_begin"
+WRITE_OPTIONS = {BEGIN_OPTION: "IMMEDIATE"}
 
 
 def default_path() -> Path:
@@ -87,7 +90,14 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get(BEGIN_OPTION, "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def is_busy(exc: sa.exc.OperationalError) -> bool:
+    """Whether a write failed only because another writer held the database."""
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def display_url(url: str | sa.URL) -> str:

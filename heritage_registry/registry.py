@@ -12,7 +12,9 @@ of `heritage_registry.errors`, whose messages say what to fix.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -141,6 +143,9 @@ def _window(since: str | None, until: str | None) -> tuple[dt.date | None, dt.da
     return start, end
 
 
+T = TypeVar("T")
+WRITE_ATTEMPTS = 6
+
 RECORD_KINDS = ("sites", "monuments", "sources", "events", "citations")
 
 
@@ -210,10 +215,33 @@ class Registry:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+    def transaction(self, *, write: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        A write transaction on SQLite takes the write lock when it begins (`BEGIN
+        IMMEDIATE`), so that two writers queue on the busy timeout instead of one of
+        them failing when it turns from reading to writing.
+        """
+        bind = self.engine.execution_options(**db.WRITE_OPTIONS) if write else self.engine
+        with Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a write transaction, again after a pause if the database is busy.
+
+        SQLite's busy timeout already waits for other writers; this covers the rarer case
+        where it runs out under heavy load. Each attempt is a whole transaction, so a
+        retried write is never half applied.
+        """
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with self.transaction(write=True) as session:
+                    return work(session)
+            except sa.exc.OperationalError as exc:
+                if not db.is_busy(exc) or attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                time.sleep(min(2.0, 0.05 * 2**attempt) * (1 + random.random()))
+        raise AssertionError("unreachable")
 
     def schema_revision(self) -> str | None:
         return schema.current_revision(self.engine)
@@ -269,8 +297,7 @@ class Registry:
     ) -> SitePublic:
         """Add a site: `add_site(slug="palmyra", name="Palmyra", country="SY")`."""
         data = validate(SiteCreate, site, fields, "site")
-        with self.transaction() as session:
-            return self._site_public(self._insert_site(session, data))
+        return self._write(lambda session: self._site_public(self._insert_site(session, data)))
 
     def _insert_site(self, session: Session, data: SiteCreate) -> Site:
         message = f"a site with slug {data.slug!r} exists already; choose another slug"
@@ -319,8 +346,9 @@ class Registry:
     ) -> MonumentPublic:
         """Add a monument to a site: `add_monument(site="palmyra", slug="temple-of-bel", ...)`."""
         data = validate(MonumentCreate, monument, fields, "monument")
-        with self.transaction() as session:
-            return self._monument_public(self._insert_monument(session, data), data.site)
+        return self._write(
+            lambda session: self._monument_public(self._insert_monument(session, data), data.site)
+        )
 
     def _insert_monument(self, session: Session, data: MonumentCreate) -> Monument:
         site = self._site_row(session, data.site)
@@ -387,8 +415,7 @@ class Registry:
     ) -> SourcePublic:
         """Add a source: `add_source(key="newarab-2016-03-27", title=..., publisher=...)`."""
         data = validate(SourceCreate, source, fields, "source")
-        with self.transaction() as session:
-            return self._source_public(self._insert_source(session, data))
+        return self._write(lambda session: self._source_public(self._insert_source(session, data)))
 
     def _insert_source(self, session: Session, data: SourceCreate) -> Source:
         message = f"a source with key {data.key!r} exists already; choose another key"
@@ -459,9 +486,12 @@ class Registry:
             data = validate(DamageEventCreate, merged, {}, "event")
         else:
             data = validate(DamageEventCreate, given, fields, "event")
-        with self.transaction() as session:
+
+        def work(session: Session) -> DamageEventPublic:
             row = self._insert_event(session, data)
             return self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+
+        return self._write(work)
 
     def _insert_event(self, session: Session, data: DamageEventCreate) -> DamageEvent:
         uid = str(data.uid)
@@ -511,13 +541,16 @@ class Registry:
     ) -> DamageEventPublic:
         """Record another source's statement about an existing event; returns the event."""
         data = validate(CitationCreate, citation, fields, "citation")
-        with self.transaction() as session:
+
+        def work(session: Session) -> DamageEventPublic:
             event = self._event_row(session, uid)
             source = self._source_row(session, data.source)
             assert event.id is not None
             session.add(self._citation_row(data, event.id, source, utcnow()))
             session.flush()
             return self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
+
+        return self._write(work)
 
     def get_event(self, uid: str) -> DamageEventPublic:
         with self.transaction() as session:
@@ -742,8 +775,12 @@ class Registry:
         gains the citations it lacks (a citation is matched by its source and quote), so
         that merging the same records twice changes nothing.
         """
-        report = MergeReport()
-        with self.transaction() as session:
+        # Read once: a retried transaction must see the same records again.
+        sites, monuments = list(sites), list(monuments)
+        sources, events = list(sources), list(events)
+
+        def work(session: Session) -> MergeReport:
+            report = MergeReport()
             for site in sites:
                 if session.exec(select(Site.id).where(Site.slug == site.slug)).first():
                     report.existing["sites"] += 1
@@ -797,7 +834,9 @@ class Registry:
                     held.add((citation.source, citation.quote))
                     report.added["citations"] += 1
             session.flush()
-        return report
+            return report
+
+        return self._write(work)
 
     @staticmethod
     def _flush(session: Session, duplicate: Exception) -> None:

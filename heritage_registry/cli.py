@@ -740,6 +740,270 @@ def cite(
     _say(f"Cited source {source} on event {event.uid}; its confidence is {event.confidence}.")
 
 
+# Corrections and history -----------------------------------------------------------
+
+
+def change_options(function: F) -> F:
+    """--reason (required) and --by, which every correction records in the history."""
+    function = click.option(
+        "--by",
+        metavar="NAME",
+        help="Who makes the change (default: your operating-system user name).",
+    )(function)
+    return click.option(
+        "--reason",
+        required=True,
+        metavar="TEXT",
+        help="Why the record changes; kept in its history.",
+    )(function)
+
+
+def _changed(ctx: click.Context, what: str, changes: dict[str, Any]) -> None:
+    if not changes:
+        raise click.UsageError(
+            f"nothing to change: give an option that sets one of the {what}'s fields"
+        )
+
+
+@main.command("update-event")
+@click.argument("uid")
+@click.option("--monument", metavar="SLUG", help="Move the event to this monument of its site.")
+@vocabulary_option("--cause", vocabulary=Cause, metavar="CAUSE", help="What was done.")
+@vocabulary_option("--level", vocabulary=DamageLevel, metavar="LEVEL", help="How bad it was.")
+@click.option("--occurred", metavar="EDTF", help="When it happened, e.g. 2015-08~.")
+@click.option("--actor", metavar="NAME", help="Who did it, as the sources name them.")
+@click.option("--description", metavar="TEXT", help="What happened, in a sentence or two.")
+@change_options
+@click.pass_context
+def update_event(
+    ctx: click.Context,
+    uid: str,
+    monument: str | None,
+    cause: str | None,
+    level: str | None,
+    occurred: str | None,
+    actor: str | None,
+    description: str | None,
+    reason: str,
+    by: str | None,
+) -> None:
+    """Correct the event UID; its old and new values go into its history.
+
+    Its citations stay as they are: add another source's word with `registry cite`.
+
+    \b
+    Example:
+      registry update-event 93b66f46-7152-4ee7-a52a-ae762d28f389 --level severe \
+        --reason 'UNOSAT imagery of 2016-04-01'
+    """
+    changes = _given(
+        monument=monument,
+        cause=cause,
+        damage_level=level,
+        occurred=occurred,
+        actor=actor,
+        description=description,
+    )
+    _changed(ctx, "event", changes)
+    event = _registry(ctx).update_event(uid, reason=reason, by=by, **changes)
+    _say(f"Updated event {event.uid}; its confidence is {event.confidence}.")
+
+
+@main.command("update-site")
+@click.argument("slug")
+@click.option("--name", help="The site's name.")
+@click.option("--country", metavar="CC", help="ISO 3166-1 alpha-2 country code.")
+@vocabulary_option("--kind", vocabulary=SiteKind, metavar="KIND", help="What kind of place.")
+@coordinate_options
+@click.option("--unesco-id", type=int, metavar="ID", help="UNESCO World Heritage Centre id.")
+@click.option("--wikidata", metavar="QID", help="Wikidata item id, e.g. Q123.")
+@click.option("--description", metavar="TEXT", help="A description of the site.")
+@change_options
+@click.pass_context
+def update_site(
+    ctx: click.Context,
+    slug: str,
+    name: str | None,
+    country: str | None,
+    kind: str | None,
+    lat: float | None,
+    lon: float | None,
+    unesco_id: int | None,
+    wikidata: str | None,
+    description: str | None,
+    reason: str,
+    by: str | None,
+) -> None:
+    """Correct the site SLUG; its old and new values go into its history.
+
+    \b
+    Example:
+      registry update-site palmyra --lat 34.5514 --lon 38.2681 --reason 'surveyed centre'
+    """
+    changes = _given(
+        name=name,
+        country=country,
+        kind=kind,
+        latitude=lat,
+        longitude=lon,
+        unesco_whc_id=unesco_id,
+        wikidata_qid=wikidata,
+        description=description,
+    )
+    _changed(ctx, "site", changes)
+    site = _registry(ctx).update_site(slug, reason=reason, by=by, **changes)
+    _say(f"Updated site {site.slug}.")
+
+
+@main.command("update-monument")
+@click.argument("site")
+@click.argument("slug")
+@click.option("--name", help="The monument's name.")
+@vocabulary_option("--kind", vocabulary=MonumentKind, metavar="KIND", help="What it is.")
+@click.option("--built", metavar="EDTF", help="When it was built, e.g. 0032 or 12XX.")
+@coordinate_options
+@click.option("--description", metavar="TEXT", help="A description of the monument.")
+@change_options
+@click.pass_context
+def update_monument(
+    ctx: click.Context,
+    site: str,
+    slug: str,
+    name: str | None,
+    kind: str | None,
+    built: str | None,
+    lat: float | None,
+    lon: float | None,
+    description: str | None,
+    reason: str,
+    by: str | None,
+) -> None:
+    """Correct the monument SLUG of SITE; its old and new values go into its history.
+
+    \b
+    Example:
+      registry update-monument palmyra citadel --built 1230~ --reason 'a closer date'
+    """
+    changes = _given(
+        name=name, kind=kind, built=built, latitude=lat, longitude=lon, description=description
+    )
+    _changed(ctx, "monument", changes)
+    monument = _registry(ctx).update_monument(site, slug, reason=reason, by=by, **changes)
+    _say(f"Updated monument {monument.slug} of site {monument.site}.")
+
+
+@main.command("update-source")
+@click.argument("key")
+@click.option("--title", metavar="TEXT", help="The document's title.")
+@click.option("--publisher", metavar="NAME", help="Who published it.")
+@click.option("--url", metavar="URL", help="Where it can be read.")
+@click.option("--published", metavar="EDTF", help="When it was published.")
+@vocabulary_option(
+    "--type", "source_type", vocabulary=SourceType, metavar="TYPE", help="What it is."
+)
+@click.option("--language", metavar="TAG", help="Its language, a BCP 47 tag.")
+@click.option("--author", metavar="NAME", help="Who wrote it.")
+@click.option("--note", metavar="TEXT", help="How its date or publisher was determined.")
+@change_options
+@click.pass_context
+def update_source(
+    ctx: click.Context,
+    key: str,
+    title: str | None,
+    publisher: str | None,
+    url: str | None,
+    published: str | None,
+    source_type: str | None,
+    language: str | None,
+    author: str | None,
+    note: str | None,
+    reason: str,
+    by: str | None,
+) -> None:
+    """Correct the source KEY; its old and new values go into its history.
+
+    \b
+    Example:
+      registry update-source ians-2016-03-27 --publisher 'Indo-Asian News Service' \
+        --reason 'full name'
+    """
+    changes = _given(
+        title=title,
+        publisher=publisher,
+        url=url,
+        published=published,
+        source_type=source_type,
+        language=language,
+        author=author,
+        note=note,
+    )
+    _changed(ctx, "source", changes)
+    source = _registry(ctx).update_source(key, reason=reason, by=by, **changes)
+    _say(f"Updated source {source.key}.")
+
+
+@main.command()
+@click.argument("uid")
+@change_options
+@click.pass_context
+def retract(ctx: click.Context, uid: str, reason: str, by: str | None) -> None:
+    """Withdraw the event UID: kept and shown as retracted, left out of counts.
+
+    \b
+    Example:
+      registry retract 93b66f46-7152-4ee7-a52a-ae762d28f389 --reason 'a duplicate of 3006cef2'
+    """
+    event = _registry(ctx).retract_event(uid, reason=reason, by=by)
+    _say(f"Retracted event {event.uid}.")
+
+
+@main.command()
+@click.argument("uid", required=False)
+@click.option("--site", metavar="SLUG", help="The history of this site (with --monument: of it).")
+@click.option("--monument", metavar="SLUG", help="The history of this monument of --site.")
+@click.option("--source", metavar="KEY", help="The history of this source.")
+@format_option("text", "json")
+@click.pass_context
+def history(
+    ctx: click.Context,
+    uid: str | None,
+    site: str | None,
+    monument: str | None,
+    source: str | None,
+    output_format: str,
+) -> None:
+    """Show every change to the event UID, or to a site, monument or source.
+
+    Each entry has when, by whom and why, and the fields whose values changed.
+
+    \b
+    Example:
+      registry history 93b66f46-7152-4ee7-a52a-ae762d28f389
+      registry history --site palmyra --monument citadel --format json
+    """
+    if monument is not None and site is None:
+        raise click.UsageError("--monument needs --site")
+    named = [
+        (kind, record)
+        for kind, record in (
+            ("event", uid),
+            ("monument", f"{site}/{monument}" if monument else None),
+            ("site", site if monument is None else None),
+            ("source", source),
+        )
+        if record is not None
+    ]
+    if len(named) != 1:
+        raise click.UsageError("name one record: a UID, --site [--monument], or --source")
+    kind, record = named[0]
+    changes = _registry(ctx).history(kind, record)
+    data = [change.model_dump(mode="json") for change in changes]
+    if output_format == "json":
+        click.echo(render.json_text(data), nl=False)
+        return
+    click.echo(render.history_text(data), nl=False)
+
+
 # Listing --------------------------------------------------------------------------
 
 
@@ -1149,7 +1413,9 @@ def export(ctx: click.Context, output: str, output_format: str) -> None:
     if output_format == "jsonl":
         with _output(output) as out:
             counts = exchange.export_jsonl(registry, out)
-        described = ", ".join(f"{count} {kind}" for kind, count in counts.items())
+        described = ", ".join(
+            f"{count} {kind}" for kind, count in counts.items() if kind != "changes" or count
+        )
         _say(f"Exported {described}.")
     elif output_format == "csv":
         if output == "-":

@@ -36,17 +36,20 @@ from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from heritage_registry import dates
 from heritage_registry.errors import RegistryError, describe_validation_error
 from heritage_registry.models import (
+    CHANGE_TABLE,
     CITATION_TABLE,
     EVENT_TABLE,
     MONUMENT_TABLE,
     NOTE_MAX,
     SITE_TABLE,
     SOURCE_TABLE,
+    ChangeBase,
     CitationCreate,
     DamageEventCreate,
     MonumentCreate,
     SiteCreate,
     SourceCreate,
+    _Input,
     utcnow,
 )
 from heritage_registry.registry import RECORD_KINDS, MergeReport, Registry
@@ -113,8 +116,17 @@ class EventLine(DamageEventCreate):
     retraction_reason: str | None = Field(default=None, max_length=NOTE_MAX)
 
 
+class ChangeLine(ChangeBase, _Input):
+    """One entry of a record's history, carried across export and import unchanged."""
+
+    type: Literal["change"]
+    old: dict[str, Any] | None = None
+    new: dict[str, Any]
+    changed_at: Annotated[dt.datetime, AfterValidator(_utc)]
+
+
 RecordLine = Annotated[
-    SiteLine | MonumentLine | SourceLine | EventLine, Field(discriminator="type")
+    SiteLine | MonumentLine | SourceLine | EventLine | ChangeLine, Field(discriminator="type")
 ]
 _BATCH = TypeAdapter(list[RecordLine])
 
@@ -159,7 +171,35 @@ def export_jsonl(registry: Registry, out: IO[str], *, page: int = 1_000) -> dict
         out.write(_dumps({"type": "source", **record}) + "\n")
     for event in iter_event_records(registry, page=page):
         out.write(_dumps(event) + "\n")
+    for change in iter_change_records(registry, page=page):
+        out.write(_dumps(change) + "\n")
     return counts
+
+
+def iter_change_records(registry: Registry, *, page: int = 1_000) -> Iterator[dict[str, Any]]:
+    """Every history entry as an exchange record, in the order they were made."""
+    changes = CHANGE_TABLE
+    last = 0
+    with registry.engine.connect() as connection:
+        while True:
+            rows = connection.execute(
+                sa.select(changes).where(changes.c.id > last).order_by(changes.c.id).limit(page)
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield {
+                    "type": "change",
+                    "record_type": row.record_type.value,
+                    "record": row.record,
+                    "action": row.action.value,
+                    "reason": row.reason,
+                    "changed_by": row.changed_by,
+                    "old": row.old,
+                    "new": row.new,
+                    "changed_at": _stamp(row.changed_at),
+                }
+            last = rows[-1].id
 
 
 def iter_event_records(registry: Registry, *, page: int = 1_000) -> Iterator[dict[str, Any]]:
@@ -393,6 +433,8 @@ class _Validator:
                 self.monuments.add((record.site, record.slug))
             elif isinstance(record, SourceLine):
                 self.sources.add(record.key)
+            elif isinstance(record, ChangeLine):
+                pass
             else:
                 self._check_event(number, record)
                 events.append((number, record, body))
@@ -595,8 +637,34 @@ class _Writer:
             self._monuments(connection, records)
         elif kind == "source":
             self._sources(connection, records)
+        elif kind == "change":
+            self._changes(connection, records)
         else:
             self._events(connection, records)
+
+    def _changes(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
+        """History entries the registry lacks, matched by record, action and time."""
+        changes = CHANGE_TABLE
+        times = {_when(record["changed_at"], self.now) for record in records}
+        held = {
+            (row.record_type.value, row.record, row.action.value, _utc(row.changed_at))
+            for row in connection.execute(
+                sa.select(
+                    changes.c.record_type, changes.c.record, changes.c.action, changes.c.changed_at
+                ).where(changes.c.changed_at.in_(times))
+            )
+        }
+        fresh = []
+        for record in records:
+            at = _when(record["changed_at"], self.now)
+            key = (record["record_type"], record["record"], record["action"], at)
+            if key in held:
+                self.report.existing["changes"] += 1
+                continue
+            held.add(key)
+            fresh.append({**record, "changed_at": at})
+        _insert_many(connection, changes, fresh)
+        self.report.added["changes"] += len(fresh)
 
     def _sites(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
         fresh = self._fresh("sites", records, lambda r: r["slug"] in self.site_ids)

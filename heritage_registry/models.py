@@ -24,9 +24,11 @@ from sqlmodel import Field, SQLModel
 from heritage_registry import dates
 from heritage_registry.vocab import (
     Cause,
+    ChangeAction,
     Confidence,
     DamageLevel,
     MonumentKind,
+    RecordType,
     SiteKind,
     SourceType,
     Stance,
@@ -428,9 +430,43 @@ class DamageEventPublic(DamageEventBase):
     citations: list[CitationPublic]
 
 
+# History ------------------------------------------------------------------------
+
+
+class ChangeBase(SQLModel):
+    """One change to a record: what it was, what it became, who changed it, and why.
+
+    `old` and `new` are the record's whole state (its Public form, less `updated_at`)
+    before and after, so that its state after any change can be read from its history.
+    """
+
+    record_type: RecordType = Field(sa_type=vocabulary_type(RecordType, "record_type"))
+    record: str = Field(min_length=1, max_length=2 * SLUG_MAX + 1)
+    action: ChangeAction = Field(sa_type=vocabulary_type(ChangeAction, "change_action"))
+    reason: str | None = Field(default=None, max_length=NOTE_MAX)
+    changed_by: str = Field(min_length=1, max_length=NAME_MAX)
+
+
+class Change(ChangeBase, TableModel, table=True):
+    __tablename__ = "change"
+    __table_args__ = (sa.Index(None, "record_type", "record", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    old: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    new: dict[str, Any] = Field(sa_type=sa.JSON)
+    changed_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+
+
+class ChangePublic(ChangeBase):
+    old: dict[str, Any] | None
+    new: dict[str, Any]
+    changed_at: dt.datetime
+
+
 # The tables, for the Core queries of the read and bulk paths.
 SITE_TABLE: sa.Table = Site.__table__  # type: ignore[attr-defined]
 MONUMENT_TABLE: sa.Table = Monument.__table__  # type: ignore[attr-defined]
 SOURCE_TABLE: sa.Table = Source.__table__  # type: ignore[attr-defined]
 EVENT_TABLE: sa.Table = DamageEvent.__table__  # type: ignore[attr-defined]
 CITATION_TABLE: sa.Table = SourceCitation.__table__  # type: ignore[attr-defined]
+CHANGE_TABLE: sa.Table = Change.__table__  # type: ignore[attr-defined]

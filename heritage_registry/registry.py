@@ -12,6 +12,7 @@ of `heritage_registry.errors`, whose messages say what to fix.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -38,9 +39,13 @@ from heritage_registry.models import (
     CITATION_TABLE,
     EVENT_TABLE,
     MONUMENT_TABLE,
+    NAME_MAX,
+    NOTE_MAX,
     SITE_TABLE,
     SOURCE_TABLE,
     AltName,
+    Change,
+    ChangePublic,
     CitationCreate,
     CitationPublic,
     DamageEvent,
@@ -60,9 +65,11 @@ from heritage_registry.models import (
 )
 from heritage_registry.vocab import (
     Cause,
+    ChangeAction,
     Confidence,
     DamageLevel,
     MonumentKind,
+    RecordType,
     SiteKind,
     Vocabulary,
 )
@@ -146,7 +153,7 @@ def _window(since: str | None, until: str | None) -> tuple[dt.date | None, dt.da
 T = TypeVar("T")
 WRITE_ATTEMPTS = 6
 
-RECORD_KINDS = ("sites", "monuments", "sources", "events", "citations")
+RECORD_KINDS = ("sites", "monuments", "sources", "events", "citations", "changes")
 
 
 def _zero_counts() -> dict[str, int]:
@@ -162,7 +169,9 @@ class MergeReport:
 
     def describe(self) -> str:
         """`added 3 sites, 5 monuments, ...; 0 already present`, for people."""
-        added = ", ".join(f"{self.added[kind]} {kind}" for kind in RECORD_KINDS)
+        # History entries come only from imports of registries that have some.
+        kinds = [kind for kind in RECORD_KINDS if kind != "changes" or self.added[kind]]
+        added = ", ".join(f"{self.added[kind]} {kind}" for kind in kinds)
         return f"added {added}; {sum(self.existing.values())} already present"
 
 
@@ -174,6 +183,56 @@ class SiteRecords:
     monuments: list[MonumentPublic]
     events: list[DamageEventPublic]
     sources: list[SourcePublic]
+
+
+SITE_CHANGES = frozenset(set(SiteCreate.model_fields) - {"slug"})
+MONUMENT_CHANGES = frozenset(set(MonumentCreate.model_fields) - {"slug", "site"})
+SOURCE_CHANGES = frozenset(set(SourceCreate.model_fields) - {"key"})
+EVENT_CHANGES = frozenset({"monument", "cause", "damage_level", "occurred", "actor", "description"})
+
+
+def _check_reason(reason: str) -> None:
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidRecord("a correction needs a reason: say why, e.g. reason='a later report'")
+    if len(reason) > NOTE_MAX:
+        raise InvalidRecord(f"reason: too long; at most {NOTE_MAX} characters")
+    if "\x00" in reason:
+        raise InvalidRecord("reason: contains a NUL character (U+0000); remove it")
+
+
+def _check_changes(what: str, changes: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    choices = ", ".join(sorted(allowed))
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise InvalidRecord(
+            f"cannot change the {what}'s {', '.join(unknown)}; the fields that can change "
+            f"are: {choices}"
+        )
+    if not changes:
+        raise InvalidRecord(f"nothing to change: give one of {choices}")
+
+
+def _current(record: BaseModel, *derived: str) -> dict[str, Any]:
+    """A Public record as Create input: without timestamps and derived values."""
+    return record.model_dump(exclude={"created_at", "updated_at", *derived})
+
+
+def _snapshot(record: BaseModel) -> dict[str, Any]:
+    """A record's state for its history: its Public form, less the time it last changed."""
+    return record.model_dump(mode="json", exclude={"updated_at"})
+
+
+def _who(by: str | None) -> str:
+    """Who made a change: as given, else the operating-system user."""
+    if by is not None:
+        by = by.strip()
+        if not by or len(by) > NAME_MAX or "\x00" in by:
+            raise InvalidRecord(f"by: give a name of 1 to {NAME_MAX} characters")
+        return by
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 class Registry:
@@ -254,6 +313,7 @@ class Registry:
             "sources": Source,
             "events": DamageEvent,
             "citations": SourceCitation,
+            "changes": Change,
         }
         with self.transaction() as session:
             return {
@@ -537,18 +597,30 @@ class Registry:
         )
 
     def cite(
-        self, uid: str, citation: CitationCreate | Mapping[str, Any] | None = None, /, **fields: Any
+        self,
+        uid: str,
+        citation: CitationCreate | Mapping[str, Any] | None = None,
+        /,
+        *,
+        by: str | None = None,
+        **fields: Any,
     ) -> DamageEventPublic:
-        """Record another source's statement about an existing event; returns the event."""
+        """Record another source's statement about an existing event; returns the event.
+
+        The event's history gains an entry, since its confidence may change with it.
+        """
         data = validate(CitationCreate, citation, fields, "citation")
 
         def work(session: Session) -> DamageEventPublic:
             event = self._event_row(session, uid)
             source = self._source_row(session, data.source)
             assert event.id is not None
+            before = self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
             session.add(self._citation_row(data, event.id, source, utcnow()))
             session.flush()
-            return self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
+            after = self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
+            self._log(session, RecordType.EVENT, uid, ChangeAction.CITE, before, after, None, by)
+            return after
 
         return self._write(work)
 
@@ -759,6 +831,231 @@ class Registry:
             updated_at=_aware(row.updated_at),
             citations=citations,
         )
+
+    # Corrections and history ------------------------------------------------------
+
+    def update_site(
+        self, slug: str, /, *, reason: str, by: str | None = None, **changes: Any
+    ) -> SitePublic:
+        """Correct a site's values; the old and new state go into its history."""
+        _check_reason(reason)
+        _check_changes("site", changes, SITE_CHANGES)
+
+        def work(session: Session) -> SitePublic:
+            row = self._site_row(session, slug)
+            before = self._site_public(row)
+            data = validate(SiteCreate, _current(before) | changes, {}, "site")
+            values = data.model_dump(exclude={"alt_names"}) | {
+                "alt_names": [name.model_dump() for name in data.alt_names]
+            }
+            self._apply(row, values, f"site {slug!r}")
+            after = self._site_public(row)
+            self._log(
+                session, RecordType.SITE, slug, ChangeAction.UPDATE, before, after, reason, by
+            )
+            return after
+
+        return self._write(work)
+
+    def update_monument(
+        self, site: str, slug: str, /, *, reason: str, by: str | None = None, **changes: Any
+    ) -> MonumentPublic:
+        """Correct a monument's values; the old and new state go into its history."""
+        _check_reason(reason)
+        _check_changes("monument", changes, MONUMENT_CHANGES)
+
+        def work(session: Session) -> MonumentPublic:
+            site_row = self._site_row(session, site)
+            row = self._monument_row(session, site_row, slug)
+            before = self._monument_public(row, site_row.slug)
+            current = _current(before, "built_from_year", "built_to_year")
+            data = validate(MonumentCreate, current | changes, {}, "monument")
+            years = dates.year_bounds(data.built) if data.built else (None, None)
+            values = data.model_dump(exclude={"alt_names", "site"}) | {
+                "alt_names": [name.model_dump() for name in data.alt_names],
+                "built_from_year": years[0],
+                "built_to_year": years[1],
+            }
+            self._apply(row, values, f"monument {slug!r} of site {site!r}")
+            after = self._monument_public(row, site_row.slug)
+            key = f"{site_row.slug}/{slug}"
+            self._log(
+                session, RecordType.MONUMENT, key, ChangeAction.UPDATE, before, after, reason, by
+            )
+            return after
+
+        return self._write(work)
+
+    def update_source(
+        self, key: str, /, *, reason: str, by: str | None = None, **changes: Any
+    ) -> SourcePublic:
+        """Correct a source's values; the old and new state go into its history."""
+        _check_reason(reason)
+        _check_changes("source", changes, SOURCE_CHANGES)
+
+        def work(session: Session) -> SourcePublic:
+            row = self._source_row(session, key)
+            before = self._source_public(row)
+            current = _current(before, "published_earliest", "published_latest")
+            data = validate(SourceCreate, current | changes, {}, "source")
+            span = dates.bounds(data.published) if data.published else dates.Bounds(None, None)
+            values = data.model_dump() | {
+                "published_earliest": span.earliest,
+                "published_latest": span.latest,
+            }
+            self._apply(row, values, f"source {key!r}")
+            after = self._source_public(row)
+            self._log(
+                session, RecordType.SOURCE, key, ChangeAction.UPDATE, before, after, reason, by
+            )
+            return after
+
+        return self._write(work)
+
+    def update_event(
+        self, uid: str, /, *, reason: str, by: str | None = None, **changes: Any
+    ) -> DamageEventPublic:
+        """Correct an event's values (its citations stay); the change goes into its history."""
+        _check_reason(reason)
+        _check_changes("event", changes, EVENT_CHANGES)
+
+        def work(session: Session) -> DamageEventPublic:
+            row = self._event_row(session, uid)
+            before = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+            current = {
+                "uid": before.uid,
+                "site": before.site,
+                "monument": before.monument,
+                "cause": before.cause,
+                "damage_level": before.damage_level,
+                "occurred": before.occurred,
+                "actor": before.actor,
+                "description": before.description,
+                "citations": [{"source": c.source, "quote": c.quote} for c in before.citations],
+            }
+            data = validate(DamageEventCreate, current | changes, {}, "event")
+            site = self._site_row(session, data.site)
+            monument = self._monument_row(session, site, data.monument) if data.monument else None
+            span = dates.bounds(data.occurred)
+            values = data.model_dump(include=set(EVENT_CHANGES) - {"monument"}) | {
+                "monument_id": monument.id if monument else None,
+                "earliest": span.earliest,
+                "latest": span.latest,
+            }
+            self._apply(row, values, f"event {uid}")
+            after = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+            self._log(
+                session, RecordType.EVENT, uid, ChangeAction.UPDATE, before, after, reason, by
+            )
+            return after
+
+        return self._write(work)
+
+    def retract_event(self, uid: str, *, reason: str, by: str | None = None) -> DamageEventPublic:
+        """Withdraw an event: kept, shown as retracted, left out of counts; with the reason."""
+        _check_reason(reason)
+
+        def work(session: Session) -> DamageEventPublic:
+            row = self._event_row(session, uid)
+            if row.retracted_at is not None:
+                raise InvalidRecord(
+                    f"event {uid} was retracted already ({row.retraction_reason}); nothing to do"
+                )
+            before = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+            now = utcnow()
+            row.retracted_at = now
+            row.retraction_reason = reason.strip()
+            row.updated_at = now
+            session.add(row)
+            session.flush()
+            after = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+            self._log(
+                session, RecordType.EVENT, uid, ChangeAction.RETRACT, before, after, reason, by
+            )
+            return after
+
+        return self._write(work)
+
+    def history(self, record_type: RecordType | str, record: str) -> list[ChangePublic]:
+        """Every change to one record, oldest first.
+
+        `record` is a site's slug, a monument's `SITE/SLUG`, a source's key or an
+        event's uid.
+        """
+        kind = _filter(RecordType, record_type, "record type")
+        assert kind is not None
+        with self.transaction() as session:
+            self._existing(session, kind, record)
+            rows = session.exec(
+                select(Change)
+                .where(Change.record_type == kind, Change.record == record)
+                .order_by(col(Change.id))
+            ).all()
+            return [
+                _build(
+                    ChangePublic,
+                    record_type=row.record_type,
+                    record=row.record,
+                    action=row.action,
+                    reason=row.reason,
+                    changed_by=row.changed_by,
+                    old=row.old,
+                    new=row.new,
+                    changed_at=_aware(row.changed_at),
+                )
+                for row in rows
+            ]
+
+    def _existing(self, session: Session, kind: RecordType, record: str) -> None:
+        """Raise the record's NotFound error if it does not exist."""
+        if kind is RecordType.SITE:
+            self._site_row(session, record)
+        elif kind is RecordType.MONUMENT:
+            site, _, slug = record.partition("/")
+            self._monument_row(session, self._site_row(session, site), slug)
+        elif kind is RecordType.SOURCE:
+            self._source_row(session, record)
+        else:
+            self._event_row(session, record)
+
+    @staticmethod
+    def _apply(row: Any, values: Mapping[str, Any], what: str) -> None:
+        """Set the values that differ; refuse a correction that changes nothing."""
+        differing = {name: value for name, value in values.items() if getattr(row, name) != value}
+        if not differing:
+            raise InvalidRecord(f"no change: {what} has these values already")
+        for name, value in differing.items():
+            setattr(row, name, value)
+        row.updated_at = utcnow()
+        session = sa.orm.object_session(row)
+        assert session is not None
+        session.add(row)
+        session.flush()
+
+    @staticmethod
+    def _log(
+        session: Session,
+        record_type: RecordType,
+        record: str,
+        action: ChangeAction,
+        before: BaseModel | None,
+        after: BaseModel,
+        reason: str | None,
+        by: str | None,
+    ) -> None:
+        session.add(
+            Change(
+                record_type=record_type,
+                record=record,
+                action=action,
+                old=_snapshot(before) if before is not None else None,
+                new=_snapshot(after),
+                reason=reason.strip() if reason else None,
+                changed_by=_who(by),
+                changed_at=utcnow(),
+            )
+        )
+        session.flush()
 
     def merge(
         self,

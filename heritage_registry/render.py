@@ -283,3 +283,25 @@ def event_text(event: Record) -> str:
     for number, citation in enumerate(citations, start=1):
         text += f"\ncitation {number}\n" + key_values(record_pairs("citation", citation), "  ")
     return text
+
+
+def history_text(changes: Sequence[Record]) -> str:
+    """A record's history: one block per change, naming the fields whose values changed."""
+    if not changes:
+        return "No changes recorded.\n"
+    blocks: list[str] = []
+    for change in changes:
+        head = f"{change['changed_at']}  {change['action']}  by {change['changed_by']}"
+        lines = [head]
+        if change.get("reason"):
+            lines.append(f"  reason: {change['reason']}")
+        old, new = change.get("old") or {}, change.get("new") or {}
+        for name in sorted(set(old) | set(new)):
+            if name in ("citations",) and old.get(name) != new.get(name):
+                lines.append(
+                    f"  citations: {len(old.get(name) or [])} -> {len(new.get(name) or [])}"
+                )
+            elif old.get(name) != new.get(name):
+                lines.append(f"  {name}: {scalar(old.get(name))} -> {scalar(new.get(name))}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"

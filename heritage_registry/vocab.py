@@ -193,6 +193,38 @@ DEFINITIONS[Confidence] = {
     "retracted": "withdrawn, with a reason; kept, never deleted",
 }
 
+
+class RecordType(Vocabulary):
+    """Which kind of record a history entry is about."""
+
+    SITE = "site"
+    MONUMENT = "monument"
+    SOURCE = "source"
+    EVENT = "event"
+
+
+DEFINITIONS[RecordType] = {
+    "site": "a site, named by its slug",
+    "monument": "a monument, named SITE/SLUG",
+    "source": "a source, named by its key",
+    "event": "a damage event, named by its uid",
+}
+
+
+class ChangeAction(Vocabulary):
+    """What a history entry records."""
+
+    UPDATE = "update"
+    RETRACT = "retract"
+    CITE = "cite"
+
+
+DEFINITIONS[ChangeAction] = {
+    "update": "values of the record were corrected",
+    "retract": "the event was withdrawn; it is kept and shown as retracted",
+    "cite": "another source's statement was added to the event",
+}
+
 VOCABULARIES: dict[str, type[Vocabulary]] = {
     "damage_level": DamageLevel,
     "cause": Cause,
@@ -201,6 +233,8 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "stance": Stance,
     "source_type": SourceType,
     "confidence": Confidence,
+    "record_type": RecordType,
+    "change_action": ChangeAction,
 }
 
 

@@ -1131,12 +1131,20 @@ monuments        2
 sources          2
 events           3
 citations        4
+changes          1
 """,
     )
     assert json.loads(shared("info", "--format", "json").stdout) == {
         "database": url,
         "schema_revision": schema.head_revision(),
-        "counts": {"sites": 2, "monuments": 2, "sources": 2, "events": 3, "citations": 4},
+        "counts": {
+            "sites": 2,
+            "monuments": 2,
+            "sources": 2,
+            "events": 3,
+            "citations": 4,
+            "changes": 1,
+        },
     }
 
 

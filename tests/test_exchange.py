@@ -102,7 +102,14 @@ def test_the_seeded_registry_round_trips(registry: Registry, fresh_registry: Any
 def test_importing_twice_adds_nothing_and_changes_nothing(registry: Registry) -> None:
     text = HEADER + SITE + SOURCE + event_line()
     first = imported(registry, text)
-    assert first.added == {"sites": 1, "monuments": 0, "sources": 1, "events": 1, "citations": 1}
+    assert first.added == {
+        "sites": 1,
+        "monuments": 0,
+        "sources": 1,
+        "events": 1,
+        "citations": 1,
+        "changes": 0,
+    }
     before = dump(registry.engine)
     second = imported(registry, text)
     assert sum(second.added.values()) == 0
@@ -112,6 +119,7 @@ def test_importing_twice_adds_nothing_and_changes_nothing(registry: Registry) ->
         "sources": 1,
         "events": 1,
         "citations": 1,
+        "changes": 0,
     }
     assert dump(registry.engine) == before
 

@@ -64,6 +64,7 @@ def test_open_creates_and_migrates_a_new_database(db_url: str) -> None:
             "sources": 0,
             "events": 0,
             "citations": 0,
+            "changes": 0,
         }
 
 
@@ -99,7 +100,9 @@ def test_a_database_from_a_newer_version_is_refused(alembic_engine: sa.Engine) -
 
 
 def test_unknown_revision_names_the_known_ones(alembic_engine: sa.Engine) -> None:
-    with pytest.raises(SchemaError, match="unknown schema revision 'nope'; choose one of: 0001"):
+    with pytest.raises(
+        SchemaError, match="unknown schema revision 'nope'; choose one of: 0002, 0001, head, base"
+    ):
         schema.upgrade(alembic_engine, "nope")
 
 

@@ -341,4 +341,5 @@ def test_counts(palmyra: Registry) -> None:
         "sources": 3,
         "events": 1,
         "citations": 1,
+        "changes": 0,
     }

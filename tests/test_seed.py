@@ -101,6 +101,7 @@ def test_loading_twice_changes_nothing(registry: Registry) -> None:
         "sources": 5,
         "events": len(SEED.events),
         "citations": sum(len(e.citations) for e in SEED.events),
+        "changes": 0,
     }
     before = dump(registry.engine)
     second = load_seed(registry)

@@ -435,7 +435,7 @@ def test_disputes_and_claimed_levels_are_conflicts(sqlite_url_migrated: str) -> 
     assert "sources disagree on whether it happened" in text
 
 
-def test_retracted_events_are_counted_but_not_worst(seeded: Registry) -> None:
+def test_retracted_events_are_listed_but_not_counted_nor_worst(seeded: Registry) -> None:
     site = seeded.get_site("mosul-museum")
     events = seeded.list_events(site="mosul-museum")
     retracted = events[0].model_copy(
@@ -450,7 +450,9 @@ def test_retracted_events_are_counted_but_not_worst(seeded: Registry) -> None:
         seeded.list_sources(site="mosul-museum"),
     )  # fmt: skip
     assert summary.worst_level is DamageLevel.UNKNOWN
-    assert summary.counts.by_confidence["retracted"] == 1
+    assert (summary.counts.events, summary.counts.retracted) == (0, 1)
+    assert "retracted" not in summary.counts.by_confidence
+    assert [event.uid for event in summary.events] == [retracted.uid]
     assert summary.monuments[0].worst_level is DamageLevel.UNKNOWN
     assert (summary.period.earliest, summary.period.latest) == (None, None)
     valid(summary)

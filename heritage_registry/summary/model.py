@@ -14,9 +14,10 @@ Definitions the renderers and the JSON schema rely on:
 - **period**: the earliest known `earliest` and the latest known `latest` of the events
   that are not retracted; `open_start` / `open_end` say that at least one of them has no
   bound on that side (`../2015-04`), so the period may reach further.
-- **counts**: every event, retracted ones included (they are counted under `retracted`
-  in `by_confidence`), so that each of `by_cause`, `by_level` and `by_confidence` sums to
-  `events`. Every vocabulary value is present, in vocabulary order, zeros included.
+- **counts**: the events that are not retracted, so that each of `by_cause`, `by_level`
+  and `by_confidence` sums to `events`; `retracted` counts the withdrawn ones, which the
+  timeline still lists. Every vocabulary value is present, in vocabulary order, zeros
+  included (`by_confidence` has no `retracted`: that is `retracted`).
 - **conflicts**, per event and field:
   - `occurred` / `damage_level`: when a citation claims a value (`claimed_occurred`,
     `claimed_level`) different from the event's. The claims are the event's own value
@@ -107,6 +108,7 @@ class Counts(_Model):
     by_cause: dict[str, int]
     by_level: dict[str, int]
     by_confidence: dict[str, int]
+    retracted: int
 
 
 class MonumentSummary(_Model):
@@ -296,7 +298,9 @@ def summarize(
     stamps = [site.created_at, site.updated_at]
     by_cause = dict.fromkeys(Cause.values(), 0)
     by_level = dict.fromkeys(DamageLevel.values(), 0)
-    by_confidence = dict.fromkeys(Confidence.values(), 0)
+    by_confidence = {value: 0 for value in Confidence.values() if value != Confidence.RETRACTED}
+    retracted = 0
+    live_site_wide = 0
     monument_events: dict[str, list[DamageEventPublic]] = {m.slug: [] for m in monuments}
     monument_names = {m.slug: m.name for m in monuments}
     site_wide: list[str] = []
@@ -308,15 +312,18 @@ def summarize(
     conflicts: list[Conflict] = []
 
     for event in events:
-        by_cause[event.cause.value] += 1
-        by_level[event.damage_level.value] += 1
-        by_confidence[event.confidence.value] += 1
         stamps += (event.recorded_at, event.updated_at)
         if event.monument is None:
             site_wide.append(event.uid)
         else:
             monument_events.setdefault(event.monument, []).append(event)
-        if event.retracted_at is None:
+        if event.retracted_at is not None:
+            retracted += 1
+        else:
+            live_site_wide += event.monument is None
+            by_cause[event.cause.value] += 1
+            by_level[event.damage_level.value] += 1
+            by_confidence[event.confidence.value] += 1
             if event.earliest is None:
                 open_start = True
             elif earliest is None or event.earliest < earliest:
@@ -409,13 +416,14 @@ def summarize(
         worst_level=worst_level(e.damage_level for e in events if e.retracted_at is None),
         period=Period(earliest=earliest, latest=latest, open_start=open_start, open_end=open_end),
         counts=Counts(
-            events=len(events),
-            on_monuments=len(events) - len(site_wide),
-            site_wide=len(site_wide),
+            events=len(events) - retracted,
+            on_monuments=len(events) - retracted - live_site_wide,
+            site_wide=live_site_wide,
             citations=citation_count,
             by_cause=by_cause,
             by_level=by_level,
             by_confidence=by_confidence,
+            retracted=retracted,
         ),
         monuments=monument_summaries,
         site_wide_events=site_wide,

@@ -114,7 +114,8 @@ def render_text(summary: SiteSummary) -> str:
         "Events",
         f"{counts.events}: {counts.on_monuments} on monuments, {counts.site_wide} on the site "
         f"as a whole; {_plural(counts.citations, 'citation')} of "
-        f"{_plural(len(summary.sources), 'source')}",
+        f"{_plural(len(summary.sources), 'source')}"
+        + (f"; {counts.retracted} retracted (listed, not counted)" if counts.retracted else ""),
     )
     lines += _field("By cause", _nonzero(counts.by_cause))
     lines += _field("By level", _nonzero(counts.by_level))

@@ -33,7 +33,6 @@ from typing import IO, Annotated, Any, Literal
 import sqlalchemy as sa
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 
-from heritage_registry import dates
 from heritage_registry.errors import RegistryError, describe_validation_error
 from heritage_registry.models import (
     CHANGE_TABLE,
@@ -50,6 +49,9 @@ from heritage_registry.models import (
     SiteCreate,
     SourceCreate,
     _Input,
+    built_years,
+    occurred_span,
+    published_span,
     utcnow,
 )
 from heritage_registry.registry import RECORD_KINDS, MergeReport, Registry
@@ -699,13 +701,11 @@ class _Writer:
             return
         rows = []
         for record in fresh:
-            built = dates.year_bounds(record["built"]) if record["built"] else (None, None)
             rows.append(
                 {
                     **{key: value for key, value in record.items() if key != "site"},
+                    **built_years(record["built"]),
                     "site_id": self.site_ids[record["site"]],
-                    "built_from_year": built[0],
-                    "built_to_year": built[1],
                     "created_at": _when(record["created_at"], self.now),
                     "updated_at": _when(record["updated_at"], self.now),
                 }
@@ -725,16 +725,10 @@ class _Writer:
             return
         rows = []
         for record in fresh:
-            span = (
-                dates.bounds(record["published"])
-                if record["published"]
-                else dates.Bounds(None, None)
-            )
             rows.append(
                 {
                     **record,
-                    "published_earliest": span.earliest,
-                    "published_latest": span.latest,
+                    **published_span(record["published"]),
                     "created_at": _when(record["created_at"], self.now),
                     "updated_at": _when(record["updated_at"], self.now),
                 }
@@ -778,7 +772,6 @@ class _Writer:
                 fresh[record["uid"]] = record
         rows = []
         for record in fresh.values():
-            span = dates.bounds(record["occurred"])
             site_id = self.site_ids[record["site"]]
             monument = record["monument"]
             rows.append(
@@ -789,8 +782,7 @@ class _Writer:
                     "cause": record["cause"],
                     "damage_level": record["damage_level"],
                     "occurred": record["occurred"],
-                    "earliest": span.earliest,
-                    "latest": span.latest,
+                    **occurred_span(record["occurred"]),
                     "actor": record["actor"],
                     "description": record["description"],
                     "retracted_at": _when(record["retracted_at"], self.now)

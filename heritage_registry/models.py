@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from iso3166 import countries_by_alpha2
@@ -461,6 +461,44 @@ class ChangePublic(ChangeBase):
     old: dict[str, Any] | None
     new: dict[str, Any]
     changed_at: dt.datetime
+
+
+# Derived values -------------------------------------------------------------------
+# What the registry derives from a record's input, never typed in: one place for the
+# library's writes, corrections and the bulk import alike.
+
+
+class BuiltYears(TypedDict):
+    built_from_year: int | None
+    built_to_year: int | None
+
+
+class PublishedSpan(TypedDict):
+    published_earliest: dt.date | None
+    published_latest: dt.date | None
+
+
+class OccurredSpan(TypedDict):
+    earliest: dt.date | None
+    latest: dt.date | None
+
+
+def built_years(built: str | None) -> BuiltYears:
+    """A monument's construction years from its EDTF `built`."""
+    years = dates.year_bounds(built) if built else (None, None)
+    return {"built_from_year": years[0], "built_to_year": years[1]}
+
+
+def published_span(published: str | None) -> PublishedSpan:
+    """A source's publication bounds from its EDTF `published`."""
+    span = dates.bounds(published) if published else dates.Bounds(None, None)
+    return {"published_earliest": span.earliest, "published_latest": span.latest}
+
+
+def occurred_span(occurred: str) -> OccurredSpan:
+    """An event's `earliest` and `latest` from its EDTF `occurred`."""
+    span = dates.bounds(occurred)
+    return {"earliest": span.earliest, "latest": span.latest}
 
 
 # The tables, for the Core queries of the read and bulk paths.

@@ -61,6 +61,9 @@ from heritage_registry.models import (
     SourceCitation,
     SourceCreate,
     SourcePublic,
+    built_years,
+    occurred_span,
+    published_span,
     utcnow,
 )
 from heritage_registry.vocab import (
@@ -422,13 +425,11 @@ class Registry:
         ).first()
         if taken is not None:
             raise DuplicateSlug(message)
-        years = dates.year_bounds(data.built) if data.built else (None, None)
         now = utcnow()
         row = Monument(
             **data.model_dump(exclude={"site", "alt_names"}),
+            **built_years(data.built),
             site_id=site.id,
-            built_from_year=years[0],
-            built_to_year=years[1],
             alt_names=[name.model_dump() for name in data.alt_names],
             created_at=now,
             updated_at=now,
@@ -481,12 +482,10 @@ class Registry:
         message = f"a source with key {data.key!r} exists already; choose another key"
         if session.exec(select(Source.id).where(Source.key == data.key)).first() is not None:
             raise DuplicateKey(message)
-        span = dates.bounds(data.published) if data.published else dates.Bounds(None, None)
         now = utcnow()
         row = Source(
             **data.model_dump(),
-            published_earliest=span.earliest,
-            published_latest=span.latest,
+            **published_span(data.published),
             created_at=now,
             updated_at=now,
         )
@@ -563,16 +562,14 @@ class Registry:
             key: self._source_row(session, key)
             for key in dict.fromkeys(c.source for c in data.citations)
         }
-        span = dates.bounds(data.occurred)
         now = utcnow()
         assert site.id is not None
         row = DamageEvent(
             **data.model_dump(exclude={"uid", "site", "monument", "citations"}),
+            **occurred_span(data.occurred),
             uid=uid,
             site_id=site.id,
             monument_id=monument.id if monument else None,
-            earliest=span.earliest,
-            latest=span.latest,
             created_at=now,
             updated_at=now,
         )
@@ -870,12 +867,11 @@ class Registry:
             before = self._monument_public(row, site_row.slug)
             current = _current(before, "built_from_year", "built_to_year")
             data = validate(MonumentCreate, current | changes, {}, "monument")
-            years = dates.year_bounds(data.built) if data.built else (None, None)
-            values = data.model_dump(exclude={"alt_names", "site"}) | {
-                "alt_names": [name.model_dump() for name in data.alt_names],
-                "built_from_year": years[0],
-                "built_to_year": years[1],
-            }
+            values = (
+                data.model_dump(exclude={"alt_names", "site"})
+                | {"alt_names": [name.model_dump() for name in data.alt_names]}
+                | built_years(data.built)
+            )
             self._apply(row, values, f"monument {slug!r} of site {site!r}")
             after = self._monument_public(row, site_row.slug)
             key = f"{site_row.slug}/{slug}"
@@ -898,11 +894,7 @@ class Registry:
             before = self._source_public(row)
             current = _current(before, "published_earliest", "published_latest")
             data = validate(SourceCreate, current | changes, {}, "source")
-            span = dates.bounds(data.published) if data.published else dates.Bounds(None, None)
-            values = data.model_dump() | {
-                "published_earliest": span.earliest,
-                "published_latest": span.latest,
-            }
+            values = data.model_dump() | published_span(data.published)
             self._apply(row, values, f"source {key!r}")
             after = self._source_public(row)
             self._log(
@@ -936,12 +928,11 @@ class Registry:
             data = validate(DamageEventCreate, current | changes, {}, "event")
             site = self._site_row(session, data.site)
             monument = self._monument_row(session, site, data.monument) if data.monument else None
-            span = dates.bounds(data.occurred)
-            values = data.model_dump(include=set(EVENT_CHANGES) - {"monument"}) | {
-                "monument_id": monument.id if monument else None,
-                "earliest": span.earliest,
-                "latest": span.latest,
-            }
+            values = (
+                data.model_dump(include=set(EVENT_CHANGES) - {"monument"})
+                | {"monument_id": monument.id if monument else None}
+                | occurred_span(data.occurred)
+            )
             self._apply(row, values, f"event {uid}")
             after = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
             self._log(

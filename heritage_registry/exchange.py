@@ -67,18 +67,26 @@ MAX_LINE_BYTES = 1_000_000
 Progress = Callable[[int, int], None]
 
 
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
+
+
 class ImportFailed(RegistryError):
     """A file that cannot be imported; the message names the line and what is wrong."""
 
     def __init__(self, line: int, problem: str) -> None:
         self.line = line
-        super().__init__(f"line {line}: {problem}")
+        # The problem may quote the file; its control characters must not reach a
+        # terminal as themselves (a forged second line, an escape sequence).
+        super().__init__(f"line {line}: {problem.translate(_CONTROL)}")
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    try:
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("falls outside the years 1 to 9999 in UTC") from None
 
 
 # Times a record was recorded in its registry, kept across export and import, in UTC.
@@ -310,6 +318,9 @@ def _decode(number: int, raw: bytes) -> Any:
         raise ImportFailed(number, "JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise ImportFailed(number, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except ValueError as exc:
+        # json.loads refuses integers of more than 4,300 digits this way.
+        raise ImportFailed(number, f"not valid JSON ({exc})") from None
 
 
 def _check_header(number: int, header: Any) -> None:

@@ -196,7 +196,8 @@ def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
     """Exchange records from a CSV file in the `CSV_COLUMNS` layout, by row number."""
     try:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-        reader = csv.DictReader(text)
+        # strict: a file cut off inside a quoted cell is an error, not a shorter quote.
+        reader = csv.DictReader(text, strict=True)
         columns = reader.fieldnames or []
     except UnicodeDecodeError:
         raise ImportFailed(1, "not UTF-8; save the file as UTF-8") from None
@@ -207,6 +208,9 @@ def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
             f"the header lacks the column(s) {', '.join(missing)}; "
             f"the layout is: {', '.join(CSV_COLUMNS)}",
         )
+    twice = sorted({name for name in columns if columns.count(name) > 1})
+    if twice:
+        raise ImportFailed(1, f"the column(s) {', '.join(twice)} are given twice; keep one")
     unknown = [name for name in columns if name not in CSV_COLUMNS]
     if unknown:
         raise ImportFailed(
@@ -237,7 +241,8 @@ def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
     except UnicodeDecodeError:
         raise ImportFailed(reader.line_num + 1, "not UTF-8; save the file as UTF-8") from None
     except csv.Error as exc:
-        raise ImportFailed(reader.line_num, f"not valid CSV ({exc})") from None
+        # The reader counts a line once it has read it whole; the bad one is the next.
+        raise ImportFailed(reader.line_num + 1, f"not valid CSV ({exc})") from None
 
 
 def import_csv(

@@ -315,7 +315,8 @@ def bench_summary(bench: Bench, results: Results, database: Path) -> None:
     candidates = sites_with_events(database)
     count = min(bench.options.summaries, len(candidates))
     chosen = bench.rng.sample(candidates, count)
-    spare = [slug for slug in candidates if slug not in set(chosen)][:3] or chosen[:1]
+    taken = set(chosen)
+    spare = [slug for slug in candidates if slug not in taken][:3] or chosen[:1]
     bench.say(f"summaries of {count} random sites (of {len(candidates):,} with events)")
 
     registry = Registry.open(bench.url(database), migrate=False)
@@ -727,8 +728,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         options.summary_all_sites.isdigit() and int(options.summary_all_sites) > 0
     ):
         parser.error("--summary-all-sites takes a positive number, all or auto")
-    if options.events < 1 or options.summaries < 1 or options.help_runs < 1:
-        parser.error("--events, --summaries and --help-runs must be at least 1")
+    for name in ("events", "sites", "sources", "summaries", "help_runs", "distinct_dates"):
+        value = getattr(options, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if options.monuments is not None and options.monuments < 0:
+        parser.error("--monuments cannot be negative")
+    if options.distinct_dates is not None and options.distinct_dates > 1_000_000:
+        parser.error("--distinct-dates is at most 1,000,000")
     return options
 
 

@@ -48,3 +48,12 @@ def test_year_bounds_reach_before_the_common_era() -> None:
     assert dates.year_bounds("-0878") == (-878, -878)
     assert dates.year_bounds("12XX") == (1200, 1299)
     assert dates.year_bounds("../0032") == (None, 32)
+
+
+@pytest.mark.parametrize("text", ["../", "/..", "/"])
+def test_an_interval_without_its_ends_is_refused_quietly(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(dates.EdtfError, match="is not an EDTF date"):
+        dates.parse(text)
+    assert capsys.readouterr() == ("", "")

@@ -689,6 +689,13 @@ def add_event(
     click.echo(event.uid)
 
 
+by_option = click.option(
+    "--by",
+    metavar="NAME",
+    help="Who makes the change (default: your operating-system user name).",
+)
+
+
 @main.command()
 @click.argument("uid")
 @citation_options
@@ -703,6 +710,7 @@ def add_event(
     metavar="LEVEL",
     help="The level this source gives, where it differs from the event's.",
 )
+@by_option
 @click.pass_context
 def cite(
     ctx: click.Context,
@@ -714,11 +722,13 @@ def cite(
     date_resolution: str | None,
     claimed_occurred: str | None,
     claimed_level: str | None,
+    by: str | None,
 ) -> None:
     """Add another source's statement about the event UID.
 
     The event's confidence follows from its citations: two publishers agreeing make it
-    corroborated; a dispute or a different date or level makes it contested.
+    corroborated; a dispute or a different date or level makes it contested. The
+    citation goes into the event's history, with who added it (--by).
 
     \b
     Example:
@@ -736,6 +746,7 @@ def cite(
             claimed_occurred=claimed_occurred,
             claimed_level=claimed_level,
         ),
+        by=by,
     )
     _say(f"Cited source {source} on event {event.uid}; its confidence is {event.confidence}.")
 
@@ -745,17 +756,12 @@ def cite(
 
 def change_options(function: F) -> F:
     """--reason (required) and --by, which every correction records in the history."""
-    function = click.option(
-        "--by",
-        metavar="NAME",
-        help="Who makes the change (default: your operating-system user name).",
-    )(function)
     return click.option(
         "--reason",
         required=True,
         metavar="TEXT",
         help="Why the record changes; kept in its history.",
-    )(function)
+    )(by_option(function))
 
 
 def _changed(ctx: click.Context, what: str, changes: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 import sqlalchemy as sa
 from iso3166 import countries_by_alpha2
@@ -508,3 +508,22 @@ SOURCE_TABLE: sa.Table = Source.__table__  # type: ignore[attr-defined]
 EVENT_TABLE: sa.Table = DamageEvent.__table__  # type: ignore[attr-defined]
 CITATION_TABLE: sa.Table = SourceCitation.__table__  # type: ignore[attr-defined]
 CHANGE_TABLE: sa.Table = Change.__table__  # type: ignore[attr-defined]
+
+
+# Reading ----------------------------------------------------------------------------
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def trusted(model: type[ModelT], **values: Any) -> ModelT:
+    """A model from values already valid (read from the database), every field given.
+
+    What `model_construct` does, without its per-field look-up of defaults: the read
+    path builds one per event and citation, and that look-up was most of its cost.
+    """
+    built = model.__new__(model)
+    object.__setattr__(built, "__dict__", values)
+    object.__setattr__(built, "__pydantic_fields_set__", set(values))
+    object.__setattr__(built, "__pydantic_extra__", None)
+    object.__setattr__(built, "__pydantic_private__", None)
+    return built

@@ -64,6 +64,7 @@ from heritage_registry.models import (
     built_years,
     occurred_span,
     published_span,
+    trusted,
     utcnow,
 )
 from heritage_registry.vocab import (
@@ -103,20 +104,6 @@ def validate(
 
 
 PublicT = TypeVar("PublicT", bound=BaseModel)
-
-
-def _build(model: type[PublicT], **values: Any) -> PublicT:
-    """A Public model from values the database already holds valid, every field given.
-
-    What `model_construct` does, without its per-field look-up of defaults: the read
-    path builds one per event and citation, and that look-up was most of its cost.
-    """
-    built = model.__new__(model)
-    object.__setattr__(built, "__dict__", values)
-    object.__setattr__(built, "__pydantic_fields_set__", set(values))
-    object.__setattr__(built, "__pydantic_extra__", None)
-    object.__setattr__(built, "__pydantic_private__", None)
-    return built
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -221,15 +208,40 @@ def _current(record: BaseModel, *derived: str) -> dict[str, Any]:
 
 
 def _snapshot(record: BaseModel) -> dict[str, Any]:
-    """A record's state for its history: its Public form, less the time it last changed."""
-    return record.model_dump(mode="json", exclude={"updated_at"})
+    """A record's state for its history: its Public form, less the time it last changed.
+
+    An event's citations are counted, not copied: a citation is never edited or removed
+    and carries the time it was recorded, and the `cite` entry that added it holds it
+    whole. Copying them all into every entry would make the n-th citation of an event
+    write n quotes twice, so that history grew with the square of the citations.
+    """
+    snapshot = record.model_dump(mode="json", exclude={"updated_at", "citations"})
+    if isinstance(record, DamageEventPublic):
+        snapshot["citation_count"] = len(record.citations)
+    return snapshot
+
+
+def storable(text: str) -> bool:
+    """Whether a database can hold `text`, so that a record could be named by it.
+
+    PostgreSQL refuses NUL, and no driver can encode a lone surrogate (what Python makes
+    of an undecodable byte in a command-line argument). No record has such a name, so a
+    lookup of one finds nothing without sending it to the database.
+    """
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _who(by: str | None) -> str:
     """Who made a change: as given, else the operating-system user."""
     if by is not None:
         by = by.strip()
-        if not by or len(by) > NAME_MAX or "\x00" in by:
+        if not by or len(by) > NAME_MAX or not storable(by):
             raise InvalidRecord(f"by: give a name of 1 to {NAME_MAX} characters")
         return by
     try:
@@ -327,28 +339,32 @@ class Registry:
     # Lookups shared by the writers --------------------------------------------------
 
     def _site_row(self, session: Session, slug: str) -> Site:
-        row = session.exec(select(Site).where(Site.slug == slug)).first()
+        row = (
+            session.exec(select(Site).where(Site.slug == slug)).first() if storable(slug) else None
+        )
         if row is None:
             raise SiteNotFound(slug, session.exec(select(Site.slug)).all())
         return row
 
     def _monument_row(self, session: Session, site: Site, slug: str) -> Monument:
-        row = session.exec(
-            select(Monument).where(Monument.site_id == site.id, Monument.slug == slug)
-        ).first()
+        query = select(Monument).where(Monument.site_id == site.id, Monument.slug == slug)
+        row = session.exec(query).first() if storable(slug) else None
         if row is None:
             others = session.exec(select(Monument.slug).where(Monument.site_id == site.id)).all()
             raise MonumentNotFound(slug, others, scope=f"site {site.slug!r}")
         return row
 
     def _source_row(self, session: Session, key: str) -> Source:
-        row = session.exec(select(Source).where(Source.key == key)).first()
+        row = (
+            session.exec(select(Source).where(Source.key == key)).first() if storable(key) else None
+        )
         if row is None:
             raise SourceNotFound(key, session.exec(select(Source.key)).all())
         return row
 
     def _event_row(self, session: Session, uid: str) -> DamageEvent:
-        row = session.exec(select(DamageEvent).where(DamageEvent.uid == uid)).first()
+        query = select(DamageEvent).where(DamageEvent.uid == uid)
+        row = session.exec(query).first() if storable(uid) else None
         if row is None:
             raise EventNotFound(uid, session.exec(select(DamageEvent.uid)).all())
         return row
@@ -386,6 +402,8 @@ class Registry:
     ) -> list[SitePublic]:
         """Sites ordered by slug, optionally of one country and kind."""
         query = select(Site).order_by(col(Site.slug))
+        if country is not None and not storable(country):
+            return []
         if country is not None:
             query = query.where(Site.country == country.upper())
         if kind is not None:
@@ -604,7 +622,8 @@ class Registry:
     ) -> DamageEventPublic:
         """Record another source's statement about an existing event; returns the event.
 
-        The event's history gains an entry, since its confidence may change with it.
+        The event's history gains an entry: the citation, and the event's state (its
+        confidence may change with it) before and after.
         """
         data = validate(CitationCreate, citation, fields, "citation")
 
@@ -616,7 +635,10 @@ class Registry:
             session.add(self._citation_row(data, event.id, source, utcnow()))
             session.flush()
             after = self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
-            self._log(session, RecordType.EVENT, uid, ChangeAction.CITE, before, after, None, by)
+            self._log(
+                session, RecordType.EVENT, uid, ChangeAction.CITE, before, after, None, by,
+                added={"citation": after.citations[-1].model_dump(mode="json")},
+            )  # fmt: skip
             return after
 
         return self._write(work)
@@ -671,28 +693,88 @@ class Registry:
             events = [event for event in events if event.confidence is confidence_value]
         return events
 
+    # A summary's reads, as plain columns like `_events_public`'s: an ORM entity per row
+    # costs more than the query. Built once, so that a call only binds the site: building
+    # a statement and its cache key took longer than SQLite took to run it. Each selects
+    # its Public model's fields in the model's order, for `_public_of_row`.
+    _SITE_BY_SLUG = sa.select(
+        *[SITE_TABLE.c[name] for name in SitePublic.model_fields], SITE_TABLE.c.id
+    ).where(SITE_TABLE.c.slug == sa.bindparam("slug"))
+    _SITE_MONUMENTS = (
+        sa.select(
+            *[
+                SITE_TABLE.c.slug.label(name) if name == "site" else MONUMENT_TABLE.c[name]
+                for name in MonumentPublic.model_fields
+            ]
+        )
+        .join_from(MONUMENT_TABLE, SITE_TABLE, SITE_TABLE.c.id == MONUMENT_TABLE.c.site_id)
+        .where(MONUMENT_TABLE.c.site_id == sa.bindparam("site_id"))
+        .order_by(MONUMENT_TABLE.c.slug)
+    )
+    _SITE_SOURCES = (
+        sa.select(*[SOURCE_TABLE.c[name] for name in SourcePublic.model_fields])
+        .where(
+            SOURCE_TABLE.c.id.in_(
+                sa.select(CITATION_TABLE.c.source_id)
+                .join(EVENT_TABLE, EVENT_TABLE.c.id == CITATION_TABLE.c.event_id)
+                .where(EVENT_TABLE.c.site_id == sa.bindparam("site_id"))
+            )
+        )
+        .order_by(SOURCE_TABLE.c.key)
+    )
+
     def site_records(self, slug: str) -> SiteRecords:
         """Everything a summary of the site needs, read in one transaction."""
         with self.transaction() as session:
-            site = self._site_row(session, slug)
-            monuments = session.exec(
-                select(Monument).where(Monument.site_id == site.id).order_by(col(Monument.slug))
-            ).all()
-            events = self._events_public(session, EVENT_TABLE.c.site_id == site.id)
-            keys = sorted({citation.source for event in events for citation in event.citations})
-            sources = (
-                session.exec(
-                    select(Source).where(col(Source.key).in_(keys)).order_by(col(Source.key))
-                ).all()
-                if keys
-                else []
-            )
+            # Core statements go straight to the connection: the session's ORM layer
+            # adds nothing to a plain-column read.
+            connection = session.connection()
+            site = connection.execute(self._SITE_BY_SLUG, {"slug": slug}).first()
+            if site is None:
+                self._site_row(session, slug)  # raises SiteNotFound, naming the sites there are
+                raise AssertionError("unreachable: the same transaction found no site")
+            monuments = connection.execute(self._SITE_MONUMENTS, {"site_id": site.id}).all()
+            sources = connection.execute(self._SITE_SOURCES, {"site_id": site.id}).all()
             return SiteRecords(
-                site=self._site_public(site),
-                monuments=[self._monument_public(row, site.slug) for row in monuments],
-                events=events,
-                sources=[self._source_public(row) for row in sources],
+                site=self._public_of_row(
+                    SitePublic,
+                    site,
+                    alt_names=_alt_names(site.alt_names),
+                    created_at=_aware(site.created_at),
+                    updated_at=_aware(site.updated_at),
+                ),
+                monuments=[
+                    self._public_of_row(
+                        MonumentPublic,
+                        row,
+                        alt_names=_alt_names(row.alt_names),
+                        created_at=_aware(row.created_at),
+                        updated_at=_aware(row.updated_at),
+                    )
+                    for row in monuments
+                ],
+                events=self._site_events_public(connection, site.id),
+                sources=[
+                    self._public_of_row(
+                        SourcePublic,
+                        row,
+                        created_at=_aware(row.created_at),
+                        updated_at=_aware(row.updated_at),
+                    )
+                    for row in sources
+                ],
             )
+
+    @staticmethod
+    def _public_of_row(model: type[PublicT], row: Sequence[Any], **derived: Any) -> PublicT:
+        """A Public model from a row that starts with its fields in order; `derived` replace.
+
+        Values in the model's field order, as `model_construct` gives them: dumps follow
+        it. Columns after the fields (the site's id) are not the model's.
+        """
+        values = dict(zip(model.model_fields, row, strict=False))
+        values.update(derived)
+        return trusted(model, **values)
 
     def count_events(self, *, site: str | None = None, monument: str | None = None) -> int:
         """How many events the registry, a site or one of its monuments has."""
@@ -714,6 +796,56 @@ class Registry:
         EVENT_TABLE.c.uid,
     )
 
+    # Built once: building a statement and its cache key took longer than SQLite took to
+    # run it. `_SITE_EVENTS` and `_SITE_CITATIONS` are what every summary reads.
+    _EVENTS: sa.Select[Any] = (
+        sa.select(
+            EVENT_TABLE.c.id,
+            EVENT_TABLE.c.uid,
+            EVENT_TABLE.c.cause,
+            EVENT_TABLE.c.damage_level,
+            EVENT_TABLE.c.occurred,
+            EVENT_TABLE.c.actor,
+            EVENT_TABLE.c.description,
+            EVENT_TABLE.c.earliest,
+            EVENT_TABLE.c.latest,
+            EVENT_TABLE.c.retracted_at,
+            EVENT_TABLE.c.retraction_reason,
+            EVENT_TABLE.c.created_at,
+            EVENT_TABLE.c.updated_at,
+            SITE_TABLE.c.slug.label("site"),
+            MONUMENT_TABLE.c.slug.label("monument"),
+        )
+        .select_from(
+            EVENT_TABLE.join(SITE_TABLE, SITE_TABLE.c.id == EVENT_TABLE.c.site_id).outerjoin(
+                MONUMENT_TABLE, MONUMENT_TABLE.c.id == EVENT_TABLE.c.monument_id
+            )
+        )
+        .order_by(*EVENT_ORDER)
+    )
+    _CITATIONS: sa.Select[Any] = (
+        sa.select(
+            CITATION_TABLE.c.event_id,
+            CITATION_TABLE.c.quote,
+            CITATION_TABLE.c.location,
+            CITATION_TABLE.c.stance,
+            CITATION_TABLE.c.claimed_occurred,
+            CITATION_TABLE.c.claimed_level,
+            CITATION_TABLE.c.date_resolution,
+            CITATION_TABLE.c.created_at,
+            SOURCE_TABLE.c.key.label("source"),
+            SOURCE_TABLE.c.publisher,
+        )
+        .join(SOURCE_TABLE, SOURCE_TABLE.c.id == CITATION_TABLE.c.source_id)
+        .order_by(CITATION_TABLE.c.id)
+    )
+    _SITE_EVENTS: sa.Select[Any] = _EVENTS.where(EVENT_TABLE.c.site_id == sa.bindparam("site_id"))
+    _SITE_CITATIONS: sa.Select[Any] = _CITATIONS.where(
+        CITATION_TABLE.c.event_id.in_(
+            sa.select(EVENT_TABLE.c.id).where(EVENT_TABLE.c.site_id == sa.bindparam("site_id"))
+        )
+    )
+
     def _events_public(
         self, session: Session, *conditions: sa.ColumnElement[bool]
     ) -> list[DamageEventPublic]:
@@ -722,67 +854,31 @@ class Registry:
         Read as plain columns, not ORM entities: building an entity per row costs more
         than the query, and a summary reads every event of a site.
         """
-        events, sites, monuments = EVENT_TABLE, SITE_TABLE, MONUMENT_TABLE
-        query = (
-            sa.select(
-                events.c.id,
-                events.c.uid,
-                events.c.cause,
-                events.c.damage_level,
-                events.c.occurred,
-                events.c.actor,
-                events.c.description,
-                events.c.earliest,
-                events.c.latest,
-                events.c.retracted_at,
-                events.c.retraction_reason,
-                events.c.created_at,
-                events.c.updated_at,
-                sites.c.slug.label("site"),
-                monuments.c.slug.label("monument"),
-            )
-            .select_from(
-                events.join(sites, sites.c.id == events.c.site_id).outerjoin(
-                    monuments, monuments.c.id == events.c.monument_id
-                )
-            )
-            .where(*conditions)
-            .order_by(*self.EVENT_ORDER)
-        )
-        rows = session.execute(query).all()
-        cited = self._citations_of(session, [row.id for row in rows])
+        connection = session.connection()
+        rows = connection.execute(self._EVENTS.where(*conditions)).all()
+        ids = [row.id for row in rows]
+        cited: dict[int, list[sa.Row[Any]]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = CITATION_TABLE.c.event_id.in_(ids[start : start + 500])
+            for row in connection.execute(self._CITATIONS.where(chunk)):
+                cited.setdefault(row.event_id, []).append(row)
         return [self._event_public(row, cited.get(row.id, [])) for row in rows]
 
-    @staticmethod
-    def _citations_of(session: Session, ids: Sequence[int]) -> dict[int, list[sa.Row[Any]]]:
-        citations, sources = CITATION_TABLE, SOURCE_TABLE
-        by_event: dict[int, list[sa.Row[Any]]] = {}
-        for start in range(0, len(ids), 500):
-            query = (
-                sa.select(
-                    citations.c.event_id,
-                    citations.c.quote,
-                    citations.c.location,
-                    citations.c.stance,
-                    citations.c.claimed_occurred,
-                    citations.c.claimed_level,
-                    citations.c.date_resolution,
-                    citations.c.created_at,
-                    sources.c.key.label("source"),
-                    sources.c.publisher,
-                )
-                .join(sources, sources.c.id == citations.c.source_id)
-                .where(citations.c.event_id.in_(ids[start : start + 500]))
-                .order_by(citations.c.id)
-            )
-            for row in session.execute(query):
-                by_event.setdefault(row.event_id, []).append(row)
-        return by_event
+    def _site_events_public(
+        self, connection: sa.Connection, site_id: int
+    ) -> list[DamageEventPublic]:
+        """`_events_public` of one site, by the statements built for it."""
+        params = {"site_id": site_id}
+        rows = connection.execute(self._SITE_EVENTS, params).all()
+        cited: dict[int, list[sa.Row[Any]]] = {}
+        for row in connection.execute(self._SITE_CITATIONS, params):
+            cited.setdefault(row.event_id, []).append(row)
+        return [self._event_public(row, cited.get(row.id, [])) for row in rows]
 
     @staticmethod
     def _event_public(row: sa.Row[Any], cited: Sequence[sa.Row[Any]]) -> DamageEventPublic:
         citations = [
-            _build(
+            trusted(
                 CitationPublic,
                 quote=citation.quote,
                 location=citation.location,
@@ -809,7 +905,7 @@ class Registry:
                 for citation in cited
             ],
         )
-        return _build(
+        return trusted(
             DamageEventPublic,
             cause=row.cause,
             damage_level=row.damage_level,
@@ -983,7 +1079,7 @@ class Registry:
                 .order_by(col(Change.id))
             ).all()
             return [
-                _build(
+                trusted(
                     ChangePublic,
                     record_type=row.record_type,
                     record=row.record,
@@ -1033,14 +1129,16 @@ class Registry:
         after: BaseModel,
         reason: str | None,
         by: str | None,
+        added: Mapping[str, Any] | None = None,
     ) -> None:
+        """Write a history entry; `added` names what the change added beside the state."""
         session.add(
             Change(
                 record_type=record_type,
                 record=record,
                 action=action,
                 old=_snapshot(before) if before is not None else None,
-                new=_snapshot(after),
+                new=_snapshot(after) | dict(added or {}),
                 reason=reason.strip() if reason else None,
                 changed_by=_who(by),
                 changed_at=utcnow(),

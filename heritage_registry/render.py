@@ -297,7 +297,11 @@ def history_text(changes: Sequence[Record]) -> str:
             lines.append(f"  reason: {change['reason']}")
         old, new = change.get("old") or {}, change.get("new") or {}
         for name in sorted(set(old) | set(new)):
-            if name in ("citations",) and old.get(name) != new.get(name):
+            if name == "citation" and isinstance(new.get(name), dict):
+                cited = new[name]
+                lines.append(f"  cited {cited.get('source')}: {scalar(cited.get('quote'))}")
+            elif name == "citations" and old.get(name) != new.get(name):
+                # Entries written by earlier versions held every citation of the event.
                 lines.append(
                     f"  citations: {len(old.get(name) or [])} -> {len(new.get(name) or [])}"
                 )

@@ -25,7 +25,11 @@ def seeded(registry: Registry) -> Registry:
 
 
 def state(public: Any) -> dict[str, Any]:
-    return dict(public.model_dump(mode="json", exclude={"updated_at"}))
+    """A record's state as its history holds it: an event's citations counted."""
+    held = dict(public.model_dump(mode="json", exclude={"updated_at", "citations"}))
+    if hasattr(public, "citations"):
+        held["citation_count"] = len(public.citations)
+    return held
 
 
 def test_an_update_keeps_the_old_and_new_state_with_who_and_why(seeded: Registry) -> None:
@@ -57,10 +61,31 @@ def test_retraction_keeps_the_event_and_marks_it(seeded: Registry) -> None:
 
 
 def test_a_citation_is_a_change_to_its_event(seeded: Registry) -> None:
-    seeded.cite(CITADEL, source="ians-2016-03-27", quote="The city fell", by="me")
+    before = seeded.get_event(CITADEL)
+    after = seeded.cite(CITADEL, source="ians-2016-03-27", quote="The city fell", by="me")
     (change,) = seeded.history("event", CITADEL)
     assert change.action == "cite"
-    assert len(change.new["citations"]) == len(change.old["citations"]) + 1
+    assert change.old == state(before)
+    assert change.new == state(after) | {
+        "citation": after.citations[-1].model_dump(mode="json")
+    }
+    assert change.new["citation"]["quote"] == "The city fell"
+    assert change.new["citation_count"] == change.old["citation_count"] + 1
+
+
+def test_an_event_s_citations_at_any_change_are_those_recorded_by_then(
+    seeded: Registry,
+) -> None:
+    """Citations are kept out of the entries; each one's time recovers the past list."""
+    seeded.cite(CITADEL, source="ians-2016-03-27", quote="The city fell", by="me")
+    seeded.update_event(CITADEL, damage_level="severe", reason="imagery")
+    seeded.cite(CITADEL, source="ians-2016-03-27", quote="The citadel is ours", by="me")
+    citations = seeded.get_event(CITADEL).citations
+    for change in seeded.history("event", CITADEL):
+        held = [c for c in citations if c.recorded_at <= change.changed_at]
+        assert len(held) == change.new["citation_count"]
+        if change.action == "cite":
+            assert held[-1].model_dump(mode="json") == change.new["citation"]
 
 
 def test_corrections_of_every_kind_of_record(seeded: Registry) -> None:

@@ -13,23 +13,26 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import sqlalchemy as sa
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from pydantic import TypeAdapter
 
 from heritage_registry import __version__
+from heritage_registry.models import SITE_TABLE
 from heritage_registry.summary import timeline
 from heritage_registry.summary.humandate import short_span
-from heritage_registry.summary.model import SiteSummary, build_summary, period_words
+from heritage_registry.summary.model import IndexEntry, SiteSummary, build_summary, period_words
 from heritage_registry.summary.text import (
     FIELD_NAMES,
     cause_words,
     render_text,
-    render_text_index,
+    text_index_lines,
 )
 from heritage_registry.vocab import DEFINITIONS, Confidence, DamageLevel
 
@@ -42,6 +45,15 @@ EXTENSIONS: dict[str, str] = {"text": ".txt", "markdown": ".md", "json": ".json"
 INDEX_STEM = "index"
 
 _TIMESTAMP: TypeAdapter[dt.datetime | None] = TypeAdapter(dt.datetime | None)
+
+# `write_all` reads the sites' slugs this many at a time, each page after the last slug.
+_SLUG_PAGE = 1_000
+_SLUGS_AFTER = (
+    sa.select(SITE_TABLE.c.slug)
+    .where(SITE_TABLE.c.slug > sa.bindparam("after"))
+    .order_by(SITE_TABLE.c.slug)
+    .limit(_SLUG_PAGE)
+)
 
 # Markdown escaping: a backslash before every character that CommonMark or GitHub's
 # tables could read as inline markup (`<` included, so no HTML gets through), before an
@@ -173,36 +185,64 @@ def site_filename(slug: str, format: str) -> str:
     return stem + EXTENSIONS[format]
 
 
-def render_index(summaries: Sequence[SiteSummary], format: str = "text") -> str:
+def render_index(summaries: Sequence[SiteSummary | IndexEntry], format: str = "text") -> str:
     """The index of a directory of summaries: one line, row or link per site."""
+    return "".join(_index_parts(summaries, format))
+
+
+def _index_parts(summaries: Sequence[SiteSummary | IndexEntry], format: str) -> Iterator[str]:
+    """The index in pieces, so that `write_all` writes it without holding it whole."""
     if format not in EXTENSIONS:
         raise ValueError(f"unknown summary format {format!r}; choose one of {', '.join(FORMATS)}")
-    files = [site_filename(s.site.slug, format) for s in summaries]
-    entries = list(zip(summaries, files, strict=True))
+    entries = ((s, site_filename(s.site.slug, format)) for s in summaries)
     if format == "json":
-        latest = max((s.as_of for s in summaries), default=None)
-        data = {
-            "as_of": _TIMESTAMP.dump_python(latest, mode="json"),
-            "sites": [
-                {
-                    "slug": s.site.slug,
-                    "name": s.site.name,
-                    "country": s.site.country,
-                    "kind": s.site.kind.value,
-                    "worst_level": s.worst_level.value,
-                    "period": s.period.model_dump(mode="json"),
-                    "events": s.counts.events,
-                    "file": file,
-                }
-                for s, file in entries
-            ],
+        yield from _json_index(entries, max((s.as_of for s in summaries), default=None))
+    elif format == "text":
+        yield from text_index_lines(entries)
+    else:
+        env = _html_env() if format == "html" else _markdown_env()
+        template = env.get_template(f"index.{'html' if format == 'html' else 'md'}.j2")
+        # The templates test `entries` for emptiness, which a generator never is.
+        yield from template.generate(entries=entries if summaries else ())
+
+
+def _json_index(
+    entries: Iterable[tuple[SiteSummary | IndexEntry, str]], as_of: dt.datetime | None
+) -> Iterator[str]:
+    """`json.dumps(index, ensure_ascii=False, indent=2)`, a site at a time.
+
+    Each site is dumped alone and indented to its depth in the whole, which gives the
+    whole's bytes; the whole, as dicts, would hold every site at once.
+    """
+    stamp = json.dumps(_TIMESTAMP.dump_python(as_of, mode="json"), ensure_ascii=False)
+    yield f'{{\n  "as_of": {stamp},\n  "sites": '
+    separator = "[\n"
+    for s, file in entries:
+        site = {
+            "slug": s.site.slug,
+            "name": s.site.name,
+            "country": s.site.country,
+            "kind": s.site.kind.value,
+            "worst_level": s.worst_level.value,
+            "period": s.period.model_dump(mode="json"),
+            "events": s.counts.events,
+            "file": file,
         }
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if format == "text":
-        return render_text_index(entries)
-    env = _html_env() if format == "html" else _markdown_env()
-    template = env.get_template(f"index.{'html' if format == 'html' else 'md'}.j2")
-    return template.render(entries=entries)
+        yield separator + textwrap.indent(json.dumps(site, ensure_ascii=False, indent=2), "    ")
+        separator = ",\n"
+    yield "[]\n}\n" if separator == "[\n" else "\n  ]\n}\n"
+
+
+def _site_slugs(registry: Registry) -> Iterator[str]:
+    """Every site's slug in slug order, read a page at a time from short transactions."""
+    after = ""  # below every slug: slugs are not empty
+    while True:
+        with registry.engine.connect() as connection:
+            page = connection.execute(_SLUGS_AFTER, {"after": after}).scalars().all()
+        yield from page
+        if len(page) < _SLUG_PAGE:
+            return
+        after = page[-1]
 
 
 def write_all(registry: Registry, directory: str | Path, format: str = "html") -> list[Path]:
@@ -211,18 +251,24 @@ def write_all(registry: Registry, directory: str | Path, format: str = "html") -
     Files are `<slug><ext>` and `index<ext>` (`.txt`, `.md`, `.json`, `.html`), written
     as UTF-8 with `\\n` line ends; returns their paths, the sites' in slug order, then
     the index. The directory is created if needed; other files in it are left alone.
+
+    Each summary is written as soon as it is built and then dropped: what stays is what
+    the index shows of each site (`IndexEntry`, about half a kilobyte) and its path.
     """
     if format not in EXTENSIONS:
         raise ValueError(f"unknown summary format {format!r}; choose one of {', '.join(FORMATS)}")
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    summaries = [build_summary(registry, site.slug) for site in registry.list_sites()]
     written = []
-    for summary in summaries:
-        path = folder / site_filename(summary.site.slug, format)
+    entries = []
+    for slug in _site_slugs(registry):
+        summary = build_summary(registry, slug)
+        path = folder / site_filename(slug, format)
         path.write_text(render(summary, format), encoding="utf-8", newline="\n")
         written.append(path)
+        entries.append(IndexEntry.of(summary))
     index = folder / (INDEX_STEM + EXTENSIONS[format])
-    index.write_text(render_index(summaries, format), encoding="utf-8", newline="\n")
+    with index.open("w", encoding="utf-8", newline="\n") as out:
+        out.writelines(_index_parts(entries, format))
     written.append(index)
     return written

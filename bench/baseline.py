@@ -29,6 +29,8 @@ from synthetic import (
     Row,
 )
 
+from heritage_registry.db import BULK_CACHE_KIB
+
 # The import's heritage_registry.exchange.TRANSACTION_SIZE: records per commit.
 TRANSACTION_SIZE = 10_000
 TABLES = ("site", "monument", "source", "damage_event", "source_citation")
@@ -50,6 +52,8 @@ def _insert_sql(table: str, columns: Sequence[str]) -> str:
 def insert_rows(path: Path, rows: Generated) -> float:
     """Insert the generated rows into the empty registry at `path`; returns the seconds."""
     connection = connect(path)
+    # The page cache `registry import` gives its own connection: the same for both.
+    connection.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
         started = time.perf_counter()
         for table, columns, table_rows in (

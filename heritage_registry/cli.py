@@ -1411,7 +1411,6 @@ def export(ctx: click.Context, output: str, output_format: str) -> None:
       registry export --format csv -o events.csv     # and events.sources.csv
       registry export --format geojson -o damage.geojson
     """
-    import json
 
     from heritage_registry import exchange, formats
 
@@ -1435,10 +1434,9 @@ def export(ctx: click.Context, output: str, output_format: str) -> None:
             sources = formats.export_sources_csv(registry, out)
         _say(f"Exported {events} events to {output} and {sources} sources to {sources_path}.")
     else:
-        collection = formats.geojson(registry)
         with _output(output) as out:
-            out.write(json.dumps(collection, ensure_ascii=False, indent=1) + "\n")
-        _say(f"Exported {len(collection['features'])} located sites and monuments.")
+            located = formats.write_geojson(registry, out)
+        _say(f"Exported {located} located sites and monuments.")
 
 
 @main.command("import")

@@ -8,6 +8,9 @@ one file. `--db URL` and `REGISTRY_DATABASE_URL` choose another database.
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # The execution option that makes a SQLite transaction take the write lock as it begins.
 BEGIN_OPTION = "heritage_registry_begin"
 WRITE_OPTIONS = {BEGIN_OPTION: "IMMEDIATE"}
+# The page cache of a SQLite connection writing many rows, in KiB (SQLite's default: 2 MB).
+BULK_CACHE_KIB = 65_536
 
 
 def default_path() -> Path:
@@ -92,6 +97,31 @@ def _configure_sqlite(engine: sa.Engine) -> None:
     def _on_begin(connection: sa.Connection) -> None:
         mode = connection.get_execution_options().get(BEGIN_OPTION, "")
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+@contextmanager
+def bulk_writes(connection: sa.Connection) -> Iterator[None]:
+    """A connection set up to write many rows, and set back afterwards.
+
+    On SQLite, a page cache of BULK_CACHE_KIB: with the default 2 MB, the indexes of a
+    registry of millions of events no longer fit, and an import writes their pages out
+    and reads them back again for every batch. The cache is this process's memory, given
+    back when the import ends.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    # On the driver's connection: through SQLAlchemy the pragma would begin a transaction.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    (before,) = driver.execute("PRAGMA cache_size").fetchone()
+    driver.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        # A connection broken by the failure that ended the import is discarded anyway.
+        with suppress(sqlite3.Error):
+            driver.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def is_busy(exc: sa.exc.OperationalError) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
@@ -27,11 +28,14 @@ import sqlalchemy as sa
 
 from heritage_registry import confidence, dates
 from heritage_registry.exchange import (
+    MAX_LINE_BYTES,
     ImportFailed,
     ImportReport,
     Progress,
     import_records,
     iter_event_records,
+    iter_source_records,
+    keyset_pages,
 )
 from heritage_registry.models import EVENT_TABLE, MONUMENT_TABLE, SITE_TABLE
 from heritage_registry.registry import Registry
@@ -109,7 +113,11 @@ def _restore(value: str) -> str:
 
 
 def export_events_csv(registry: Registry, out: IO[str]) -> int:
-    """Write every event as one CSV row; returns the number of rows."""
+    """Write every event as one CSV row; returns the number of rows.
+
+    The names of each event's site, monument and sources are read with its page of
+    events, so that memory holds a page, however large the registry.
+    """
     with registry.engine.connect() as connection:
         widest = connection.execute(
             sa.text(
@@ -117,29 +125,13 @@ def export_events_csv(registry: Registry, out: IO[str]) -> int:
                 "(SELECT COUNT(*) AS n FROM source_citation GROUP BY event_id) AS counted"
             )
         ).scalar_one()
-        sites = {
-            row.slug: row
-            for row in connection.execute(
-                sa.select(SITE_TABLE.c.slug, SITE_TABLE.c.name, SITE_TABLE.c.country)
-            )
-        }
-        monuments = {
-            (row.site, row.slug): row.name
-            for row in connection.execute(
-                sa.select(
-                    SITE_TABLE.c.slug.label("site"), MONUMENT_TABLE.c.slug, MONUMENT_TABLE.c.name
-                ).join(SITE_TABLE, SITE_TABLE.c.id == MONUMENT_TABLE.c.site_id)
-            )
-        }
-    publishers = {source.key: source.publisher for source in registry.list_sources()}
     header = list(EVENT_COLUMNS)
     for number in range(1, widest + 1):
         header += [f"citation_{number}_{name}" for name in CITATION_COLUMNS]
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     rows = 0
-    for record in iter_event_records(registry):
-        site = sites[record["site"]]
+    for record in iter_event_records(registry, named=True):
         level = DamageLevel(record["damage_level"])
         derived = confidence.derive(
             occurred=record["occurred"],
@@ -148,9 +140,7 @@ def export_events_csv(registry: Registry, out: IO[str]) -> int:
             attestations=[
                 confidence.Attestation(
                     stance=Stance(c["stance"]),
-                    publisher=confidence.independent_voice(
-                        publishers.get(c["source"]), c["source"]
-                    ),
+                    publisher=confidence.independent_voice(c["publisher"], c["source"]),
                     claimed_occurred=c["claimed_occurred"],
                     claimed_level=DamageLevel(c["claimed_level"]) if c["claimed_level"] else None,
                 )
@@ -160,9 +150,6 @@ def export_events_csv(registry: Registry, out: IO[str]) -> int:
         span = dates.bounds(record["occurred"])
         values: dict[str, Any] = {
             **record,
-            "site_name": site.name,
-            "country": site.country,
-            "monument_name": monuments.get((record["site"], record["monument"])),
             "earliest": span.earliest.isoformat() if span.earliest else None,
             "latest": span.latest.isoformat() if span.latest else None,
             "confidence": derived.value,
@@ -178,18 +165,33 @@ def export_events_csv(registry: Registry, out: IO[str]) -> int:
 
 
 def export_sources_csv(registry: Registry, out: IO[str]) -> int:
+    """Write every source as one CSV row, by key; returns the number of rows."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(SOURCE_COLUMNS)
-    sources = registry.list_sources()
-    for source in sources:
-        record = source.model_dump(mode="json")
+    rows = 0
+    for record in iter_source_records(registry):
         writer.writerow(
             ["" if record[name] is None else neutralise(record[name]) for name in SOURCE_COLUMNS]
         )
-    return len(sources)
+        rows += 1
+    return rows
 
 
 # CSV import -----------------------------------------------------------------------
+
+
+def _bounded_lines(text: IO[str]) -> Iterator[str]:
+    """The lines of `text`, refusing one longer than an import line may be.
+
+    The csv module takes a line whole before its field limit applies; reading at most
+    the limit keeps a file of one endless line from filling the memory first.
+    """
+    number = 0
+    while line := text.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(line) > MAX_LINE_BYTES:
+            raise ImportFailed(number, f"longer than {MAX_LINE_BYTES:,} characters; split the row")
+        yield line
 
 
 def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -197,7 +199,7 @@ def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         # strict: a file cut off inside a quoted cell is an error, not a shorter quote.
-        reader = csv.DictReader(text, strict=True)
+        reader = csv.DictReader(_bounded_lines(text), strict=True)
         columns = reader.fieldnames or []
     except UnicodeDecodeError:
         raise ImportFailed(1, "not UTF-8; save the file as UTF-8") from None
@@ -260,46 +262,20 @@ def _worst(rank: int | None) -> str:
     return (ranked[rank] if rank is not None else DamageLevel.UNKNOWN).value
 
 
-def geojson(registry: Registry) -> dict[str, Any]:
-    """The located sites and monuments as a GeoJSON FeatureCollection."""
-    rank = sa.case(
-        {level.value: level.rank for level in DamageLevel}, value=EVENT_TABLE.c.damage_level
-    )
-    live = EVENT_TABLE.c.retracted_at.is_(None)
-    features: list[dict[str, Any]] = []
+def iter_features(registry: Registry, *, page: int = 1_000) -> Iterator[dict[str, Any]]:
+    """The located sites by slug, then monuments by site and slug, as GeoJSON features.
+
+    Read a page at a time, each page with the counts and worst levels of its own
+    records' events, so that memory holds a page, however large the registry.
+    """
+    sites, monuments, events = SITE_TABLE, MONUMENT_TABLE, EVENT_TABLE
     with registry.engine.connect() as connection:
-        per_site = {
-            row.site_id: row
-            for row in connection.execute(
-                sa.select(
-                    EVENT_TABLE.c.site_id,
-                    sa.func.count().label("events"),
-                    sa.func.min(rank).label("worst"),
-                )
-                .where(live)
-                .group_by(EVENT_TABLE.c.site_id)
-            )
-        }
-        per_monument = {
-            row.monument_id: row
-            for row in connection.execute(
-                sa.select(
-                    EVENT_TABLE.c.monument_id,
-                    sa.func.count().label("events"),
-                    sa.func.min(rank).label("worst"),
-                )
-                .where(live, EVENT_TABLE.c.monument_id.is_not(None))
-                .group_by(EVENT_TABLE.c.monument_id)
-            )
-        }
-        for site in connection.execute(
-            sa.select(SITE_TABLE)
-            .where(SITE_TABLE.c.latitude.is_not(None))
-            .order_by(SITE_TABLE.c.slug)
-        ):
-            stats = per_site.get(site.id)
-            features.append(
-                _feature(
+        located_sites = sa.select(sites).where(sites.c.latitude.is_not(None))
+        for rows in keyset_pages(connection, located_sites, [(sites.c.slug, "slug")], page=page):
+            stats = _event_stats(connection, events.c.site_id, [row.id for row in rows])
+            for site in rows:
+                worst, count = stats.get(site.id, (None, 0))
+                yield _feature(
                     site.longitude,
                     site.latitude,
                     {
@@ -310,20 +286,21 @@ def geojson(registry: Registry) -> dict[str, Any]:
                         "kind": site.kind.value,
                         "unesco_whc_id": site.unesco_whc_id,
                         "wikidata_qid": site.wikidata_qid,
-                        "worst_level": _worst(stats.worst if stats else None),
-                        "event_count": stats.events if stats else 0,
+                        "worst_level": _worst(worst),
+                        "event_count": count,
                     },
                 )
-            )
-        for monument in connection.execute(
-            sa.select(MONUMENT_TABLE, SITE_TABLE.c.slug.label("site_slug"))
-            .join(SITE_TABLE, SITE_TABLE.c.id == MONUMENT_TABLE.c.site_id)
-            .where(MONUMENT_TABLE.c.latitude.is_not(None))
-            .order_by(SITE_TABLE.c.slug, MONUMENT_TABLE.c.slug)
-        ):
-            stats = per_monument.get(monument.id)
-            features.append(
-                _feature(
+        located_monuments = (
+            sa.select(monuments, sites.c.slug.label("site_slug"))
+            .join(sites, sites.c.id == monuments.c.site_id)
+            .where(monuments.c.latitude.is_not(None))
+        )
+        keys = [(sites.c.slug, "site_slug"), (monuments.c.slug, "slug")]
+        for rows in keyset_pages(connection, located_monuments, keys, page=page):
+            stats = _event_stats(connection, events.c.monument_id, [row.id for row in rows])
+            for monument in rows:
+                worst, count = stats.get(monument.id, (None, 0))
+                yield _feature(
                     monument.longitude,
                     monument.latitude,
                     {
@@ -332,12 +309,58 @@ def geojson(registry: Registry) -> dict[str, Any]:
                         "slug": monument.slug,
                         "name": monument.name,
                         "kind": monument.kind.value,
-                        "worst_level": _worst(stats.worst if stats else None),
-                        "event_count": stats.events if stats else 0,
+                        "worst_level": _worst(worst),
+                        "event_count": count,
                     },
                 )
+
+
+def _event_stats(
+    connection: sa.Connection, owner: sa.Column[Any], ids: list[int]
+) -> dict[int, tuple[int | None, int]]:
+    """The worst level's rank and the number of the events of these records, retracted ones
+    left out, by the records' ids; a record without any has no entry."""
+    events = EVENT_TABLE
+    rank = sa.case({level.value: level.rank for level in DamageLevel}, value=events.c.damage_level)
+    return {
+        row.owner: (row.worst, row.events)
+        for row in connection.execute(
+            sa.select(
+                owner.label("owner"),
+                sa.func.count().label("events"),
+                sa.func.min(rank).label("worst"),
             )
-    return {"type": "FeatureCollection", "features": features}
+            .where(events.c.retracted_at.is_(None), owner.in_(ids))
+            .group_by(owner)
+        )
+    }
+
+
+def geojson(registry: Registry) -> dict[str, Any]:
+    """The located sites and monuments as a GeoJSON FeatureCollection.
+
+    It holds every feature; `write_geojson` writes the same text a feature at a time.
+    """
+    return {"type": "FeatureCollection", "features": list(iter_features(registry))}
+
+
+def write_geojson(registry: Registry, out: IO[str]) -> int:
+    """Write the located sites and monuments to `out`; returns the number of features.
+
+    The text is `json.dumps(geojson(registry), ensure_ascii=False, indent=1)` and a line
+    feed, written a feature at a time, so that memory holds a page of features rather
+    than the collection and its whole text.
+    """
+    out.write('{\n "type": "FeatureCollection",\n "features": [')
+    count = 0
+    for feature in iter_features(registry):
+        text = json.dumps(feature, ensure_ascii=False, indent=1)
+        # Two levels deep in the collection. Every raw line feed is one of the layout's:
+        # json.dumps escapes those inside strings.
+        out.write(("\n  " if count == 0 else ",\n  ") + text.replace("\n", "\n  "))
+        count += 1
+    out.write("\n ]\n}\n" if count else "]\n}\n")
+    return count
 
 
 def _feature(longitude: float, latitude: float, properties: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+
 from heritage_registry import Registry
 from tests.helpers import dump
 from tests.test_cli import CITADEL, IANS, Run, invoker, ok, populate, refused

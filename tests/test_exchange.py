@@ -99,6 +99,18 @@ def test_the_seeded_registry_round_trips(registry: Registry, fresh_registry: Any
     assert exported(copy) == text
 
 
+def test_an_export_read_a_record_at_a_time_is_the_same(registry: Registry) -> None:
+    load_seed(registry)
+    # Monuments of the same slug at two sites: a page may end between them.
+    for site in ("aaa-first", "zzz-last"):
+        registry.add_site(slug=site, name=site, country="SY")
+        for slug in ("citadel", "gate"):
+            registry.add_monument(site=site, slug=slug, name=slug, kind="other")
+    out = io.StringIO()
+    export_jsonl(registry, out, page=1)
+    assert out.getvalue() == exported(registry)
+
+
 def test_importing_twice_adds_nothing_and_changes_nothing(registry: Registry) -> None:
     text = HEADER + SITE + SOURCE + event_line()
     first = imported(registry, text)

@@ -18,7 +18,9 @@ from heritage_registry.formats import (
     export_sources_csv,
     geojson,
     import_csv,
+    iter_features,
     neutralise,
+    write_geojson,
 )
 from heritage_registry.seed import load_seed
 from tests.helpers import dump
@@ -198,3 +200,16 @@ def test_geojson_holds_located_sites_and_monuments_with_levels(seeded: Registry)
 
 def test_geojson_of_an_empty_registry(registry: Registry, tmp_path: Path) -> None:
     assert geojson(registry) == {"type": "FeatureCollection", "features": []}
+
+
+def test_geojson_written_a_feature_at_a_time_is_the_collection(registry: Registry) -> None:
+    def written() -> str:
+        out = io.StringIO()
+        count = write_geojson(registry, out)
+        assert count == len(geojson(registry)["features"])
+        return out.getvalue()
+
+    assert written() == json.dumps(geojson(registry), ensure_ascii=False, indent=1) + "\n"
+    load_seed(registry)
+    assert written() == json.dumps(geojson(registry), ensure_ascii=False, indent=1) + "\n"
+    assert list(iter_features(registry, page=1)) == geojson(registry)["features"]

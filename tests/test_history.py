@@ -66,9 +66,7 @@ def test_a_citation_is_a_change_to_its_event(seeded: Registry) -> None:
     (change,) = seeded.history("event", CITADEL)
     assert change.action == "cite"
     assert change.old == state(before)
-    assert change.new == state(after) | {
-        "citation": after.citations[-1].model_dump(mode="json")
-    }
+    assert change.new == state(after) | {"citation": after.citations[-1].model_dump(mode="json")}
     assert change.new["citation"]["quote"] == "The city fell"
     assert change.new["citation_count"] == change.old["citation_count"] + 1
 

@@ -729,7 +729,9 @@ class Registry:
             # Core statements go straight to the connection: the session's ORM layer
             # adds nothing to a plain-column read.
             connection = session.connection()
-            site = connection.execute(self._SITE_BY_SLUG, {"slug": slug}).first()
+            site = None
+            if storable(slug):
+                site = connection.execute(self._SITE_BY_SLUG, {"slug": slug}).first()
             if site is None:
                 self._site_row(session, slug)  # raises SiteNotFound, naming the sites there are
                 raise AssertionError("unreachable: the same transaction found no site")

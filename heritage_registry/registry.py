@@ -859,12 +859,14 @@ class Registry:
         connection = session.connection()
         rows = connection.execute(self._EVENTS.where(*conditions)).all()
         ids = [row.id for row in rows]
-        cited: dict[int, list[sa.Row[Any]]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = CITATION_TABLE.c.event_id.in_(ids[start : start + 500])
-            for row in connection.execute(self._CITATIONS.where(chunk)):
-                cited.setdefault(row.event_id, []).append(row)
-        return [self._event_public(row, cited.get(row.id, [])) for row in rows]
+        citations = (
+            citation
+            for start in range(0, len(ids), 500)
+            for citation in connection.execute(
+                self._CITATIONS.where(CITATION_TABLE.c.event_id.in_(ids[start : start + 500]))
+            )
+        )
+        return self._with_citations(rows, citations)
 
     def _site_events_public(
         self, connection: sa.Connection, site_id: int
@@ -872,9 +874,15 @@ class Registry:
         """`_events_public` of one site, by the statements built for it."""
         params = {"site_id": site_id}
         rows = connection.execute(self._SITE_EVENTS, params).all()
+        return self._with_citations(rows, connection.execute(self._SITE_CITATIONS, params))
+
+    def _with_citations(
+        self, rows: Sequence[sa.Row[Any]], citations: Iterable[sa.Row[Any]]
+    ) -> list[DamageEventPublic]:
+        """The events of `rows`, each with its rows among `citations` (in citation order)."""
         cited: dict[int, list[sa.Row[Any]]] = {}
-        for row in connection.execute(self._SITE_CITATIONS, params):
-            cited.setdefault(row.event_id, []).append(row)
+        for citation in citations:
+            cited.setdefault(citation.event_id, []).append(citation)
         return [self._event_public(row, cited.get(row.id, [])) for row in rows]
 
     @staticmethod

@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from heritage_registry.errors import (
+        DatabaseUnusable,
         Duplicate,
         DuplicateKey,
         DuplicateSlug,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
         EventNotFound,
         InvalidRecord,
         MonumentNotFound,
+        NoRegistry,
         NotFound,
         RegistryError,
         SchemaError,
@@ -63,6 +65,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "heritage_registry.registry": ["Registry"],
     "heritage_registry.errors": [
+        "DatabaseUnusable",
         "Duplicate",
         "DuplicateKey",
         "DuplicateSlug",
@@ -70,6 +73,7 @@ _EXPORTS = {
         "EventNotFound",
         "InvalidRecord",
         "MonumentNotFound",
+        "NoRegistry",
         "NotFound",
         "RegistryError",
         "SchemaError",

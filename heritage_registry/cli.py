@@ -72,9 +72,18 @@ def _explain(exc: Exception, ctx: click.Context) -> str | None:
         return str(exc)
     import sqlalchemy.exc
 
-    if isinstance(exc, sqlalchemy.exc.OperationalError):
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        from heritage_registry import db
+
         reason = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
-        return f"cannot use the database {_shown_url(ctx)}: {reason[0] if reason else exc}"
+        first = db.mask_url(reason[0] if reason else type(exc).__name__)
+        url = sqlalchemy.make_url(db.resolve_url(_settings(ctx).db))
+        if url.get_backend_name() == "sqlite" and first in db.SQLITE_DAMAGED:
+            return db.damaged_message(url.database or "", first)
+        # Refused connections, and options the server or driver refuses as it connects
+        # (a statement-less error) are the URL's to fix; any other is a bug and shows.
+        if isinstance(exc, sqlalchemy.exc.OperationalError) or exc.statement is None:
+            return f"cannot use the database {_shown_url(ctx)}: {first}"
     # Only the `db` commands load alembic's commands, and only they can raise its errors.
     alembic_errors = sys.modules.get("alembic.util.exc")
     if alembic_errors is not None and isinstance(exc, alembic_errors.CommandError):
@@ -88,9 +97,14 @@ def _settings(ctx: click.Context) -> Settings:
 
 def _shown_url(ctx: click.Context) -> str:
     """The database URL in use, password hidden, for messages."""
-    from heritage_registry.db import display_url, resolve_url
+    from heritage_registry.db import display_url, mask_url, resolve_url
+    from heritage_registry.errors import DatabaseUnusable
 
-    return display_url(resolve_url(_settings(ctx).db))
+    given = _settings(ctx).db
+    try:
+        return display_url(resolve_url(given))
+    except DatabaseUnusable:
+        return mask_url(given or "")
 
 
 @contextmanager
@@ -101,8 +115,11 @@ def _opening(ctx: click.Context) -> Iterator[None]:
     try:
         yield
     except sqlalchemy.exc.ArgumentError as exc:
-        given = _settings(ctx).db
-        raise click.ClickException(f"cannot use the database URL {given}: {exc}") from None
+        first = str(exc).strip().splitlines()[0]
+        raise click.ClickException(
+            f"cannot use the database URL {_shown_url(ctx)}: {first}; write sqlite:///PATH "
+            "for a file or postgresql://USER@HOST/DATABASE for a server"
+        ) from None
     except ModuleNotFoundError as exc:
         # SQLAlchemy imports a database's driver when the engine is made.
         hint = ""
@@ -125,22 +142,26 @@ def _opening(ctx: click.Context) -> Iterator[None]:
         ) from None
 
 
-def _registry(ctx: click.Context) -> Registry:
-    """The registry named by --db, closed when the command ends; a new one is migrated."""
+def _registry(ctx: click.Context, *, write: bool = False) -> Registry:
+    """The registry named by --db, closed when the command ends.
+
+    A writing command creates a new registry and migrates an older one; a reading
+    command does neither: a path with no registry is an error that says how to make one.
+    """
     from heritage_registry.registry import Registry
 
     with _opening(ctx):
-        registry = Registry.open(_settings(ctx).db)
+        registry = Registry.open(_settings(ctx).db, create=write)
     ctx.call_on_close(registry.close)
     return registry
 
 
-def _engine(ctx: click.Context) -> sa.Engine:
+def _engine(ctx: click.Context, *, create: bool = True) -> sa.Engine:
     """An engine on the database as it is, for the schema commands."""
     from heritage_registry.db import make_engine
 
     with _opening(ctx):
-        engine = make_engine(_settings(ctx).db)
+        engine = make_engine(_settings(ctx).db, create=create)
     ctx.call_on_close(engine.dispose)
     return engine
 
@@ -230,6 +251,19 @@ def citation_options(function: F) -> F:
                 "--date-resolution",
                 metavar="TEXT",
                 help="How a relative date in the source ('last May') was resolved.",
+            ),
+            click.option(
+                "--via",
+                metavar="NAME",
+                help="Whom the source relays ('Syrian army', 'SANA'): citations via the same "
+                "origin are one voice, whatever their publishers.",
+            ),
+            click.option(
+                "--mentions",
+                metavar="SLUG",
+                multiple=True,
+                help="A monument of the site the quote names without the event being its "
+                "(repeatable).",
             ),
         ]
     ):
@@ -379,7 +413,7 @@ def db_current(ctx: click.Context) -> None:
     """
     from heritage_registry import schema
 
-    revision = schema.current_revision(_engine(ctx))
+    revision = schema.current_revision(_engine(ctx, create=False))
     if revision is None:
         _say(f"{_shown_url(ctx)} has no schema yet; 'registry init' creates it.")
         return
@@ -407,21 +441,34 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
 
 @db.command("downgrade")
 @click.argument("revision")
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Confirm a downgrade that deletes records (a SQLite file is copied first).",
+)
 @click.pass_context
-def db_downgrade(ctx: click.Context, revision: str) -> None:
+def db_downgrade(ctx: click.Context, revision: str, yes: bool) -> None:
     """Migrate the database down to REVISION; 'base' removes the registry's tables.
 
-    A downgrade drops what the later revisions added, data included: back up first.
+    A downgrade that would delete records (the tables a later revision added, with
+    their rows) is refused unless confirmed with --yes; a confirmed downgrade of a
+    SQLite file first copies it beside itself and says where.
 
     \b
     Example:
-      registry db downgrade base
+      registry export -o registry.jsonl
+      registry db downgrade 0001 --yes
     """
     from heritage_registry import schema
 
-    engine = _engine(ctx)
+    engine = _engine(ctx, create=False)
     before = schema.current_revision(engine)
-    schema.downgrade(engine, revision)
+    plan = schema.plan_downgrade(engine, revision)
+    if plan.loses_data and yes:
+        backup = schema.backup_sqlite(engine)
+        if backup is not None:
+            _say(f"Copied the registry to {backup} before downgrading.")
+    schema.downgrade(engine, revision, drop_data=yes)
     _report_migration(ctx, before, schema.current_revision(engine))
 
 
@@ -469,7 +516,7 @@ def seed(ctx: click.Context) -> None:
     """
     from heritage_registry.seed import load_seed
 
-    registry = _registry(ctx)
+    registry = _registry(ctx, write=True)
     report = load_seed(registry)
     _say(f"Seeded {registry.url}: {report.describe()}.")
 
@@ -515,7 +562,7 @@ def add_site(
       registry add-site palmyra --name Palmyra --country SY --lat 34.5514 --lon 38.2681 \\
         --unesco-id 23 --alt-name 'تدمر@ar' --alt-name 'Tadmur@en'
     """
-    site = _registry(ctx).add_site(
+    site = _registry(ctx, write=True).add_site(
         slug=slug,
         name=name,
         country=country,
@@ -563,7 +610,7 @@ def add_monument(
       registry add-monument palmyra temple-of-bel --name 'Temple of Bel' \\
         --kind temple --built 0032 --alt-name 'معبد بل@ar'
     """
-    monument = _registry(ctx).add_monument(
+    monument = _registry(ctx, write=True).add_monument(
         site=site,
         slug=slug,
         name=name,
@@ -609,7 +656,7 @@ def add_source(
         --title 'Palmyra recaptured in major symbolic victory against IS' \\
         --published 2016-03-27 --language en
     """
-    source = _registry(ctx).add_source(
+    source = _registry(ctx, write=True).add_source(
         key=key,
         title=title,
         publisher=publisher,
@@ -654,6 +701,8 @@ def add_event(
     stance: str | None,
     location: str | None,
     date_resolution: str | None,
+    via: str | None,
+    mentions: tuple[str, ...],
 ) -> None:
     """Add a damage event with its first citation; print its uid.
 
@@ -666,7 +715,7 @@ def add_event(
         --occurred 2015-05/2016-03-27 --actor 'Islamic State' \\
         --source newarab-2016-03-27 --quote 'since IS seized it in May 2015')
     """
-    event = _registry(ctx).add_event(
+    event = _registry(ctx, write=True).add_event(
         site=site,
         cause=cause,
         damage_level=level,
@@ -680,6 +729,8 @@ def add_event(
             stance=stance,
             location=location,
             date_resolution=date_resolution,
+            via=via,
+            mentions=list(mentions) or None,
         ),
     )
     where = f"site {event.site}"
@@ -720,22 +771,27 @@ def cite(
     stance: str | None,
     location: str | None,
     date_resolution: str | None,
+    via: str | None,
+    mentions: tuple[str, ...],
     claimed_occurred: str | None,
     claimed_level: str | None,
     by: str | None,
 ) -> None:
     """Add another source's statement about the event UID.
 
-    The event's confidence follows from its citations: two publishers agreeing make it
-    corroborated; a dispute or a different date or level makes it contested. The
-    citation goes into the event's history, with who added it (--by).
+    The event's confidence follows from its citations: two independent origins agreeing
+    make it corroborated (two publishers relaying one statement, the same --via, are one
+    origin); a dispute, or a date or level that conflicts with the event's, makes it
+    contested. A claimed date inside the event's, or a level where the event's is
+    unknown, adds detail without contesting it. The citation goes into the event's
+    history, with who added it (--by).
 
     \b
     Example:
       registry cite "$uid" --source ians-2016-03-27 \\
         --quote 'The Syrian army fully recaptured the ancient city of Palmyra'
     """
-    event = _registry(ctx).cite(
+    event = _registry(ctx, write=True).cite(
         uid,
         source=source,
         quote=quote,
@@ -743,6 +799,8 @@ def cite(
             stance=stance,
             location=location,
             date_resolution=date_resolution,
+            via=via,
+            mentions=list(mentions) or None,
             claimed_occurred=claimed_occurred,
             claimed_level=claimed_level,
         ),
@@ -811,7 +869,7 @@ def update_event(
         description=description,
     )
     _changed(ctx, "event", changes)
-    event = _registry(ctx).update_event(uid, reason=reason, by=by, **changes)
+    event = _registry(ctx, write=True).update_event(uid, reason=reason, by=by, **changes)
     _say(f"Updated event {event.uid}; its confidence is {event.confidence}.")
 
 
@@ -857,7 +915,7 @@ def update_site(
         description=description,
     )
     _changed(ctx, "site", changes)
-    site = _registry(ctx).update_site(slug, reason=reason, by=by, **changes)
+    site = _registry(ctx, write=True).update_site(slug, reason=reason, by=by, **changes)
     _say(f"Updated site {site.slug}.")
 
 
@@ -894,7 +952,9 @@ def update_monument(
         name=name, kind=kind, built=built, latitude=lat, longitude=lon, description=description
     )
     _changed(ctx, "monument", changes)
-    monument = _registry(ctx).update_monument(site, slug, reason=reason, by=by, **changes)
+    monument = _registry(ctx, write=True).update_monument(
+        site, slug, reason=reason, by=by, **changes
+    )
     _say(f"Updated monument {monument.slug} of site {monument.site}.")
 
 
@@ -944,7 +1004,7 @@ def update_source(
         note=note,
     )
     _changed(ctx, "source", changes)
-    source = _registry(ctx).update_source(key, reason=reason, by=by, **changes)
+    source = _registry(ctx, write=True).update_source(key, reason=reason, by=by, **changes)
     _say(f"Updated source {source.key}.")
 
 
@@ -959,7 +1019,7 @@ def retract(ctx: click.Context, uid: str, reason: str, by: str | None) -> None:
     Example:
       registry retract 93b66f46-7152-4ee7-a52a-ae762d28f389 --reason 'a duplicate of 3006cef2'
     """
-    event = _registry(ctx).retract_event(uid, reason=reason, by=by)
+    event = _registry(ctx, write=True).retract_event(uid, reason=reason, by=by)
     _say(f"Retracted event {event.uid}.")
 
 
@@ -1305,7 +1365,8 @@ def show_event(ctx: click.Context, uid: str, output_format: str) -> None:
     "--output",
     type=click.Path(path_type=Path),
     metavar="PATH",
-    help="Write to this file (with --all: into this folder) instead of standard output.",
+    help="Write to this file (with --all: into this folder) instead of standard output. "
+    "Each file appears whole or not at all, and missing folders are created.",
 )
 @click.pass_context
 def summary(
@@ -1336,8 +1397,6 @@ def summary(
     if all_sites:
         if output is None:
             raise click.UsageError("--all writes one file per site: give the folder with -o")
-        if output.exists() and not output.is_dir():
-            raise click.UsageError(f"{output} is a file; --all needs a folder")
         written = summaries.write_all(_registry(ctx), output, output_format)
         _say(f"Wrote {len(written) - 1} site summaries and {written[-1].name} to {output}.")
         return
@@ -1346,7 +1405,9 @@ def summary(
     if output is None:
         click.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8", newline="\n")
+    from heritage_registry import files
+
+    files.write_text(output, text)
     _say(f"Wrote {output}.")
 
 
@@ -1357,26 +1418,19 @@ EXPORT_FORMATS = ("jsonl", "csv", "geojson")
 
 @contextmanager
 def _output(path: str) -> Iterator[Any]:
-    """Standard output for `-`; else a file that appears whole or not at all."""
-    import os
-    import tempfile
-    from pathlib import Path
+    """Standard output for `-`; else a file that appears whole or not at all.
+
+    Every file a command writes goes through `heritage_registry.files`: a temporary file
+    in the target's folder, renamed once whole, removed on any failure; missing folders
+    are created; what stops the write is a `CannotWrite`, one line saying what to do.
+    """
+    from heritage_registry import files
 
     if path == "-":
         yield sys.stdout
         return
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=folder, prefix=f".{target.name}.", delete=False
-    ) as handle:
-        try:
-            yield handle
-        except BaseException:
-            handle.close()
-            os.unlink(handle.name)
-            raise
-    os.replace(handle.name, target)
+    with files.atomic_text(path) as handle:
+        yield handle
 
 
 @main.command("export")
@@ -1385,7 +1439,8 @@ def _output(path: str) -> Iterator[Any]:
     "--output",
     default="-",
     metavar="FILE",
-    help="Where to write; - (the default) is standard output.",
+    help="Where to write; - (the default) is standard output. A file appears whole or not "
+    "at all, and missing folders are created.",
 )
 @click.option(
     "--format",
@@ -1427,11 +1482,13 @@ def export(ctx: click.Context, output: str, output_format: str) -> None:
             raise click.UsageError("CSV export writes two files; name the first with -o FILE")
         from pathlib import Path
 
+        from heritage_registry import files
+
         sources_path = str(Path(output).with_suffix(".sources.csv"))
-        with _output(output) as out:
-            events = formats.export_events_csv(registry, out)
-        with _output(sources_path) as out:
-            sources = formats.export_sources_csv(registry, out)
+        # Both files appear together, or, if either cannot be written, neither.
+        with files.atomic_texts(output, sources_path) as (events_out, sources_out):
+            events = formats.export_events_csv(registry, events_out)
+            sources = formats.export_sources_csv(registry, sources_out)
         _say(f"Exported {events} events to {output} and {sources} sources to {sources_path}.")
     else:
         with _output(output) as out:
@@ -1467,14 +1524,20 @@ def import_(ctx: click.Context, file: Any, input_format: str | None) -> None:
     """
     from heritage_registry import exchange, formats
 
-    registry = _registry(ctx)
+    registry = _registry(ctx, write=True)
     name = str(getattr(file, "name", "<stdin>"))
     chosen = input_format or ("csv" if name.lower().endswith(".csv") else "jsonl")
-    with _progress_bar() as progress:
-        if chosen == "csv":
-            report = formats.import_csv(registry, file, progress=progress)
-        else:
-            report = exchange.import_jsonl(registry, file, progress=progress)
+    try:
+        with _progress_bar() as progress:
+            if chosen == "csv":
+                report = formats.import_csv(registry, file, progress=progress)
+            else:
+                report = exchange.import_jsonl(registry, file, progress=progress)
+    except exchange.UnreadableFile as exc:
+        # A file of the wrong kind is best named: `events.jsonl does not look like CSV`.
+        if name.startswith("<"):
+            raise
+        raise click.ClickException(exc.naming(name)) from None
     _say(f"Imported {name}: {report.describe()}.")
 
 

@@ -1,8 +1,11 @@
 """How well an event is attested: derived from its citations, never typed in.
 
-After Airwars' grading (DOMAIN.md): `retracted` when withdrawn; `contested` when a
-citation disputes the event or claims a different date or level; `corroborated` when
-sources of two or more different publishers support it; else `single_source`.
+After Airwars' grading (DOMAIN.md): `retracted` when withdrawn, `merged` when folded into
+another event; `contested` when a citation disputes the event or makes a claim that
+conflicts with it (`claims`: a refining or informing claim does not contest);
+`corroborated` when two or more independent origins support it in different publications
+(`origins`: relays of one statement are one voice, and one article is one publication
+however many it quotes); else `single_source`. The order of the citations never matters.
 """
 
 from __future__ import annotations
@@ -10,28 +13,45 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from heritage_registry import claims
+from heritage_registry.origins import origin, publication
 from heritage_registry.vocab import Confidence, DamageLevel, Stance
+
+__all__ = ["Attestation", "attestation", "derive", "origin"]
 
 
 @dataclass(frozen=True)
 class Attestation:
     """What one citation says, as far as confidence is concerned.
 
-    `publisher` identifies the independent voice: the source's publisher, or its key
-    where no publisher is recorded (an unnamed publisher is not assumed to be another's).
+    `origin` identifies the voice (`origins.origin`: whom it relays, else its
+    publisher); `publisher` the publication it appeared in (`origins.publisher`).
     """
 
     stance: Stance
-    publisher: str
+    origin: str
     claimed_occurred: str | None = None
     claimed_level: DamageLevel | None = None
+    publisher: str = ""
 
 
-def independent_voice(publisher: str | None, source_key: str) -> str:
-    """The identity that counts toward corroboration: publisher, case and space folded."""
-    if publisher and publisher.strip():
-        return "publisher:" + " ".join(publisher.casefold().split())
-    return "source:" + source_key
+def attestation(
+    *,
+    stance: Stance | str,
+    publisher: str | None,
+    source: str,
+    via: str | None,
+    claimed_occurred: str | None,
+    claimed_level: DamageLevel | str | None,
+) -> Attestation:
+    """The attestation of a citation as stored: its source's publisher and key, its via."""
+    return Attestation(
+        stance=Stance(stance),
+        origin=origin(publisher, source, via),
+        claimed_occurred=claimed_occurred,
+        claimed_level=DamageLevel(claimed_level) if claimed_level else None,
+        publisher=publication(publisher, source),
+    )
 
 
 def derive(
@@ -40,18 +60,25 @@ def derive(
     damage_level: DamageLevel,
     retracted: bool,
     attestations: Iterable[Attestation],
+    merged: bool = False,
 ) -> Confidence:
+    if merged:
+        return Confidence.MERGED
     if retracted:
         return Confidence.RETRACTED
-    supporters: set[str] = set()
+    voices: set[str] = set()
+    publications: set[str] = set()
     for item in attestations:
         if item.stance is Stance.DISPUTES:
             return Confidence.CONTESTED
-        if item.claimed_occurred is not None and item.claimed_occurred != occurred:
+        made = claims.claims(occurred, damage_level, item.claimed_occurred, item.claimed_level)
+        if any(claim.kind is claims.ClaimKind.CONFLICTS for claim in made):
             return Confidence.CONTESTED
-        if item.claimed_level is not None and item.claimed_level is not damage_level:
-            return Confidence.CONTESTED
-        supporters.add(item.publisher)
-    if len(supporters) >= 2:
+        voices.add(item.origin)
+        publications.add(item.publisher or item.origin)
+    # Independent: different origins *and* different publishers (DOMAIN.md). Two of
+    # each always hold two citations that differ in both (a set of citations no two of
+    # which do would all share one origin or one publisher), so counting is enough.
+    if len(voices) >= 2 and len(publications) >= 2:
         return Confidence.CORROBORATED
     return Confidence.SINGLE_SOURCE

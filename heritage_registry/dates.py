@@ -11,14 +11,21 @@ summarising a large registry. Nearly every date a report gives is a plain or qua
 day, month or year, or an interval of them, so those are built here directly as the very
 objects the grammar would return; anything else, and anything the grammar might refuse,
 still goes through the grammar, so what is accepted and every refusal stay its own.
+
+Level 2's unspecified digits (`1984-1X`: October to December 1984; `2016-03-1X`: 10 to
+19 March) are the grammar's too, but it cannot bound an X inside a month or a day, and
+it breaks building some of them (`1984-1X`, `1984-XX/1985`); those are built and bounded
+here, by the first and last calendar dates their digits can name (`UnspecifiedDigits`).
 """
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
 import functools
 import io
+import itertools
 import math
 import re
 import struct
@@ -29,10 +36,14 @@ from typing import Any
 from edtf import parse_edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
 from edtf.parser.parser_classes import (
+    EARLIEST,
+    LATEST,
     UA,
     Date,
     Interval,
     Level1Interval,
+    Level2Interval,
+    PartialUnspecified,
     UncertainOrApproximate,
     UnspecifiedIntervalSection,
 )
@@ -114,20 +125,145 @@ def _fast_parse(text: str) -> Any:
     return Level1Interval(lower, upper)
 
 
+def _not_edtf(text: str) -> EdtfError:
+    return EdtfError(
+        f"{text!r} is not an EDTF date; write e.g. 2015-05-23, 2015-02, 2015-04~, "
+        "2015-05-23/2016-03-25, ../2015-04 or 12XX"
+    )
+
+
 def _parse_slow(text: str) -> Any:
-    """`parse` through the edtf grammar alone; the reference the fast path must equal."""
+    """`parse` through the edtf grammar alone; the reference the fast path must equal.
+
+    Alone but for unspecified digits, which the grammar cannot bound or even build: see
+    `UnspecifiedDigits`.
+    """
     if len(text) > MAX_EDTF_LENGTH:
         raise EdtfError(f"is longer than {MAX_EDTF_LENGTH} characters")
     try:
         # The library prints "trying to ..." to standard output before re-raising a
         # constructor's error (`../`, `/..`); a refusal must stay a one-line message.
         with contextlib.redirect_stdout(io.StringIO()):
-            return parse_edtf(text)
+            value = parse_edtf(text)
     except (EDTFParseException, ValueError, TypeError, OverflowError, struct.error) as exc:
-        raise EdtfError(
-            f"{text!r} is not an EDTF date; write e.g. 2015-05-23, 2015-02, 2015-04~, "
-            "2015-05-23/2016-03-25, ../2015-04 or 12XX"
-        ) from exc
+        raise _not_edtf(text) from exc
+    except AttributeError as exc:
+        # The grammar matched a month with an X after a year of digits (`1984-1X`), and
+        # its constructor broke on the year it was handed (a dict, not the text).
+        value = _built_digits(text)
+        if value is None:
+            raise _not_edtf(text) from exc
+    return _with_digits_bounded(value, text)
+
+
+# Unspecified digits -------------------------------------------------------------------
+
+# A month or a day with an X in it, as the grammar spells them (`1X`, `X3`; a day `3X`,
+# `X5`), besides the months and days of digits; a year is any four digits and Xs.
+_X_MONTH = r"0[1-9]|1[0-2]|[01X]X|X[0-9]"
+_X_DAY = r"0[1-9]|[12][0-9]|3[01]|[0-9X]X|X[0-9]"
+_DIGITS = re.compile(rf"(?P<year>[0-9X]{{4}})(?:-(?P<month>{_X_MONTH})(?:-(?P<day>{_X_DAY}))?)?")
+
+
+def _matches(pattern: str, number: int) -> bool:
+    """Whether `number` is one the digits and Xs of `pattern` can spell."""
+    digits = f"{number:0{len(pattern)}d}"
+    return all(given in ("X", digit) for given, digit in zip(pattern, digits, strict=True))
+
+
+def _spelled(pattern: str) -> list[int]:
+    """Every number the digits and Xs of `pattern` can spell, in order."""
+    choices = ["0123456789" if given == "X" else given for given in pattern]
+    return [int("".join(digits)) for digits in itertools.product(*choices)]
+
+
+def _days_in(year: int, month: int) -> int:
+    # calendar.monthrange needs a year datetime can hold; an EDTF year may be 0.
+    return 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1]
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _extreme_day(
+    year: str, month: str | None, day: str | None, *, latest: bool
+) -> tuple[int, int, int] | None:
+    """The first (or last) calendar date the digits can name, or None for none at all."""
+    years = _spelled(year)
+    months = [number for number in range(1, 13) if month is None or _matches(month, number)]
+    for candidate in reversed(years) if latest else years:
+        for number in reversed(months) if latest else months:
+            last = _days_in(candidate, number)
+            if day is None:
+                return candidate, number, last if latest else 1
+            days = [n for n in range(1, last + 1) if _matches(day, n)]
+            if days:
+                return candidate, number, days[-1] if latest else days[0]
+    return None
+
+
+class UnspecifiedDigits(PartialUnspecified):
+    """A date with unspecified digits (EDTF level 2), bounded by the dates it can name.
+
+    `1984-1X` is October to December 1984, `2022-0X` January to September 2022,
+    `2016-03-1X` the 10th to the 19th of March, `1500-1X-25` 25 October to 25 December
+    1500. The edtf library takes an X in a month or a day for a number (`int("1X")`).
+    """
+
+    def _strict_date(self, lean: str = EARLIEST) -> time.struct_time:
+        if lean not in (EARLIEST, LATEST):
+            raise ValueError("lean must be one of EARLIEST or LATEST")
+        found = _extreme_day(self._year or "", self._month, self._day, latest=lean == LATEST)
+        if found is None:
+            raise ValueError(f"{self} names no calendar date")
+        return time.struct_time((*found, 0, 0, 0, 0, 0, -1))
+
+
+def _digits(match: re.Match[str]) -> UnspecifiedDigits:
+    return UnspecifiedDigits(**match.groupdict())  # type: ignore[no-untyped-call]
+
+
+def _built_digits(text: str) -> Any:
+    """What the grammar would have built of `text` had it not broken, or None.
+
+    It breaks on a month with an X after a year of digits, alone (`1984-1X`) or as an end
+    of an interval (`1984-XX/1985`).
+    """
+    match = _DIGITS.fullmatch(text)
+    if match is not None:
+        return _digits(match)
+    start, slash, end = text.partition("/")
+    lower, upper = _DIGITS.fullmatch(start), _DIGITS.fullmatch(end)
+    if not slash or lower is None or upper is None or "X" not in text:
+        return None
+    sides = [
+        _digits(side) if "X" in side.group() else Date(**side.groupdict())
+        for side in (lower, upper)
+    ]
+    return Level2Interval(*sides)  # type: ignore[no-untyped-call]
+
+
+def _with_digits_bounded(value: Any, text: str) -> Any:
+    """`value` with each date of unspecified digits in it one that can be bounded."""
+
+    def bounded(part: Any) -> Any:
+        if isinstance(part, PartialUnspecified) and not isinstance(part, UnspecifiedDigits):
+            return UnspecifiedDigits(year=part.year, month=part.month, day=part.day)  # type: ignore[no-untyped-call]
+        return part
+
+    if isinstance(value, Level2Interval):
+        value.lower, value.upper = bounded(value.lower), bounded(value.upper)
+    value = bounded(value)
+    parts = (value.lower, value.upper) if isinstance(value, Level2Interval) else (value,)
+    for part in parts:
+        if isinstance(part, UnspecifiedDigits) and (
+            _extreme_day(part.year, part.month, part.day, latest=False) is None
+        ):
+            raise EdtfError(
+                f"{text!r} names no calendar date: an X is one unspecified digit, "
+                "e.g. 2016-03-1X is 10 to 19 March 2016"
+            )
+    return value
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)

@@ -7,7 +7,9 @@ one file. `--db URL` and `REGISTRY_DATABASE_URL` choose another database.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -18,12 +20,27 @@ import sqlalchemy as sa
 from platformdirs import user_data_path
 from sqlalchemy.pool import StaticPool
 
+from heritage_registry.errors import DatabaseUnusable, NoRegistry
+
 ENV_VAR = "REGISTRY_DATABASE_URL"
 APP_NAME = "heritage-registry"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # The execution option that makes a SQLite transaction take the write lock as it begins.
 BEGIN_OPTION = "heritage_registry_begin"
 WRITE_OPTIONS = {BEGIN_OPTION: "IMMEDIATE"}
+# The engines the registry runs on, by SQLAlchemy's backend name.
+SUPPORTED = ("sqlite", "postgresql")
+# `name:` followed by something other than `//`: a URL missing its slashes. A
+# one-letter scheme is a Windows drive (`C:\\data\\x.db`), which is a path, on Windows.
+_HALF_URL = re.compile(
+    r"^[A-Za-z][A-Za-z0-9+.-]+:(?!//)" if os.name == "nt" else r"^[A-Za-z][A-Za-z0-9+.-]*:(?!//)"
+)
+# `user:password@` after a scheme's colon (and slashes), or at the start of a path.
+_PASSWORD = re.compile(r"((?:^|:/*)[^:/@\s]*:)[^@/\s]*@")
+# What SQLite says of a file it cannot read as a database.
+SQLITE_DAMAGED = frozenset(
+    {"file is not a database", "database disk image is malformed", "file is encrypted"}
+)
 # The page cache of a SQLite connection writing many rows, in KiB (SQLite's default: 2 MB).
 BULK_CACHE_KIB = 65_536
 
@@ -38,15 +55,52 @@ def resolve_url(url: str | None = None) -> str:
 
     A bare path (`my.db`, `~/data/palmyra.db`) is read as a SQLite file, and a
     `postgresql://` URL without a driver gets psycopg 3, the driver the extra installs.
+    Something shaped like a URL without its `//` (`sqlite:/x.db`) is refused rather than
+    read as a path, which would make a folder named `sqlite:`.
     """
     chosen = url or os.environ.get(ENV_VAR) or ""
     if not chosen:
         return f"sqlite:///{default_path()}"
     if "://" not in chosen:
+        if _HALF_URL.match(chosen):
+            scheme = chosen.split(":", 1)[0]
+            raise DatabaseUnusable(
+                f"cannot use the database URL {mask_url(chosen)}: a URL needs '://' after "
+                f"'{scheme}:'; write sqlite:///PATH for a file or "
+                "postgresql://USER@HOST/DATABASE for a server"
+            )
         return f"sqlite:///{Path(chosen).expanduser()}"
     if chosen.startswith("postgresql://") or chosen.startswith("postgres://"):
         return "postgresql+psycopg://" + chosen.split("://", 1)[1]
     return chosen
+
+
+def parse_url(url: str | None = None) -> sa.URL:
+    """The URL to use, checked: one of the engines the registry supports, a valid port.
+
+    Every problem is a `DatabaseUnusable` whose message shows the URL with its password
+    hidden.
+    """
+    chosen = resolve_url(url)
+    try:
+        parsed = sa.make_url(chosen)
+        parsed.port  # noqa: B018  # SQLAlchemy parses the port lazily; a bad one raises here.
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        problem = "its port must be a number" if isinstance(exc, ValueError) else "not a URL"
+        raise DatabaseUnusable(
+            f"cannot use the database URL {mask_url(chosen)}: {problem}; write sqlite:///PATH "
+            "for a file or postgresql://USER@HOST:PORT/DATABASE for a server"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED:
+        close = difflib.get_close_matches(backend, SUPPORTED, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise DatabaseUnusable(
+            f"cannot use the database {mask_url(chosen)}: heritage-registry supports SQLite "
+            f"and PostgreSQL, not {backend!r}; {hint}write sqlite:///PATH or "
+            "postgresql://USER@HOST/DATABASE"
+        )
+    return parsed
 
 
 def is_sqlite(url: str | sa.URL) -> bool:
@@ -60,27 +114,76 @@ def _sqlite_file(url: sa.URL) -> Path | None:
     return Path(database)
 
 
-def make_engine(url: str | None = None) -> sa.Engine:
+def make_engine(url: str | None = None, *, create: bool = True) -> sa.Engine:
     """An engine for the registry, with SQLite set up for safe shared use.
 
     On SQLite: foreign keys enforced, WAL journal so readers never block the writer,
     a busy timeout so a second writer waits instead of failing at once, and
     transactions that SQLAlchemy begins itself (pysqlite's own implicit transactions
-    would otherwise commit DDL and reads outside of them).
+    would otherwise commit DDL and reads outside of them). Without `create`, a SQLite
+    file that does not exist is `NoRegistry`: connecting would make an empty one.
     """
-    resolved = sa.make_url(resolve_url(url))
+    resolved = parse_url(url)
     kwargs: dict[str, Any] = {}
     if resolved.get_backend_name() == "sqlite":
         path = _sqlite_file(resolved)
         if path is None:
             kwargs["poolclass"] = StaticPool
+        elif path.is_dir():
+            raise DatabaseUnusable(
+                f"{shown_path(path)} is a folder, not a registry file; name a file with "
+                f"--db, e.g. {shown_path(path / 'registry.db')}"
+            )
+        elif not create and not path.is_file():
+            raise NoRegistry(
+                f"no registry at {shown_path(path)}; create one with registry init "
+                "(or registry seed)"
+            )
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            check_sqlite_file(path)
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         engine = sa.create_engine(resolved, **kwargs)
         _configure_sqlite(engine)
         return engine
     return sa.create_engine(resolved, pool_pre_ping=True)
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse a SQLite file that is not a registry, reading it without writing a byte.
+
+    Opened read-only and apart from the registry's engine, whose connections set the
+    journal mode: a file that turns out to be someone else's database must be left
+    exactly as it was. A file SQLite cannot read is refused with what to do about it.
+    """
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseUnusable(damaged_message(path, exc)) from None
+    tables = sorted(name for (name,) in rows)
+    if tables and "alembic_version" not in tables:
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        raise DatabaseUnusable(
+            f"{shown_path(path)} is a SQLite database of something else (tables: {shown}), not a "
+            "registry; name another file with --db"
+        )
+
+
+def damaged_message(path: str | Path, exc: str | BaseException) -> str:
+    """What to say of a SQLite file that SQLite cannot read."""
+    text = str(exc).strip()
+    reason = text.splitlines()[0] if text else type(exc).__name__
+    return (
+        f"cannot read the database file {shown_path(path)}: {reason}; it is damaged or not a "
+        "registry: check --db, or restore the file from a backup (or a registry export)"
+    )
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
@@ -132,4 +235,22 @@ def is_busy(exc: sa.exc.OperationalError) -> bool:
 
 def display_url(url: str | sa.URL) -> str:
     """The URL with any password hidden, for messages and `registry info`."""
-    return sa.make_url(url).render_as_string(hide_password=True)
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return mask_url(str(url))
+
+
+def shown_path(path: str | Path) -> str:
+    """A SQLite file's path for a message: a path may be a URL typed without its scheme."""
+    return mask_url(str(path))
+
+
+def mask_url(text: str) -> str:
+    """`text` with the password of anything shaped like `scheme://user:password@` hidden
+    (or `scheme:/user:password@`, a URL missing a slash).
+
+    For strings SQLAlchemy cannot parse (a misspelt scheme, a bad port), which must not
+    show their password in an error message either.
+    """
+    return _PASSWORD.sub(r"\1***@", text)

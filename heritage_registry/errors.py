@@ -138,3 +138,45 @@ def describe_validation_error(exc: ValidationError) -> str:
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
     return message
+
+
+class DatabaseUnusable(RegistryError):
+    """A database that cannot be used as named: a bad URL, an engine or file it cannot read."""
+
+
+class NoRegistry(DatabaseUnusable):
+    """A reading command pointed at a place that holds no registry."""
+
+
+class CannotWrite(RegistryError, OSError):
+    """A file or folder that cannot be written; nothing of it was left behind.
+
+    `path` is the file (or folder) as given, `reason` what stopped the write, `state`
+    what was written (if that needs saying) and `fix` what to do about it; the message
+    is `cannot write PATH: REASON; [STATE; ]FIX`. An `OSError` too, as what it replaces.
+    """
+
+    def __init__(self, path: str, reason: str, fix: str, *, state: str = "") -> None:
+        self.path = path
+        self.reason = reason
+        self.fix = fix
+        self.state = state
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        # OSError's own str would show its arguments as a tuple.
+        state = f"{self.state}; " if self.state else ""
+        return f"cannot write {self.path}: {self.reason}; {state}{self.fix}"
+
+
+class ImportInterrupted(RegistryError):
+    """An import the database stopped part way (a full disk): what is in, and how to finish.
+
+    `written` records of `total` were committed, in whole batches in the file's order;
+    importing the same file again adds the rest, as records already present are kept.
+    """
+
+    def __init__(self, message: str, *, written: int, total: int) -> None:
+        self.written = written
+        self.total = total
+        super().__init__(message)

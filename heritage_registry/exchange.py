@@ -19,8 +19,11 @@ monuments and sources, however many events the file holds.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import functools
 import gc
+import io
 import json
 import marshal
 import operator
@@ -39,13 +42,16 @@ from typing import IO, Annotated, Any, Literal
 import sqlalchemy as sa
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 
-from heritage_registry.db import bulk_writes
-from heritage_registry.errors import RegistryError, describe_validation_error
+from heritage_registry import mentions
+from heritage_registry.db import WRITE_OPTIONS, bulk_writes
+from heritage_registry.errors import ImportInterrupted, RegistryError, describe_validation_error
+from heritage_registry.locks import exclusive_import
 from heritage_registry.models import (
     CHANGE_TABLE,
     CITATION_TABLE,
     EVENT_TABLE,
     MONUMENT_TABLE,
+    NAME_MAX,
     NOTE_MAX,
     SITE_TABLE,
     SOURCE_TABLE,
@@ -60,6 +66,7 @@ from heritage_registry.models import (
     SourcePublic,
     _Input,
     built_years,
+    no_controls,
     occurred_span,
     published_span,
     utcnow,
@@ -90,6 +97,90 @@ class ImportFailed(RegistryError):
         super().__init__(f"line {line}: {problem.translate(_CONTROL)}")
 
 
+class UnreadableFile(ImportFailed):
+    """A file that is not text of the format it is read as: UTF-16, binary, or the other
+    format (JSON Lines read as CSV, CSV read as JSON Lines).
+
+    `problem` follows the file's name: `events.jsonl does not look like CSV: ...`; the
+    message, for a file without a name, is `line 1: the file does not look like CSV: ...`.
+    """
+
+    def __init__(self, line: int, problem: str) -> None:
+        self.problem = problem
+        super().__init__(line, f"the file {problem}")
+
+    def naming(self, name: str) -> str:
+        """The message with the file's name as its subject."""
+        return f"{name.translate(_CONTROL)} {self.problem}"
+
+
+# How much of a file's start tells what it is.
+_HEAD_BYTES = 4096
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v")
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """Whether `head` reads as ASCII in UTF-16: a NUL byte beside every character."""
+    sample = head[: min(len(head), 64) // 2 * 2]
+    if len(sample) < 4:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return (odd.count(0) == len(odd) and 0 not in even) or (
+        even.count(0) == len(even) and 0 not in odd
+    )
+
+
+def unreadable_head(head: bytes, wanted: str) -> str | None:
+    """Why a file starting with `head` is no UTF-8 text at all, or None if it may be.
+
+    `wanted` says what to give instead: "a CSV file saved as UTF-8". A file that is
+    merely not UTF-8 (Latin-1 text) is left to the reader, which names its line.
+    """
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "is UTF-32 text, not UTF-8; save it as UTF-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(head):
+        return "is UTF-16 text, not UTF-8; save it as UTF-8"
+    # Text may hold a stray NUL (a cell to refuse on its line), not a tenth of NULs.
+    binary = head.count(0) * 10 > len(head)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        binary = binary or any(byte < 0x20 and byte not in _TEXT_CONTROLS for byte in head)
+    return f"is binary, not text; import {wanted}" if binary else None
+
+
+def peek_head(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
+    """The first bytes of `stream`, and a stream that still starts with them."""
+    peek = getattr(stream, "peek", None)
+    if callable(peek):
+        head = bytes(peek(_HEAD_BYTES)[:_HEAD_BYTES])
+        return head, stream
+    head = stream.read(_HEAD_BYTES) or b""
+    return head, io.BufferedReader(_Replayed(head, stream))
+
+
+class _Replayed(io.RawIOBase):
+    """`head`, already read from `rest`, and then the rest of it."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self.head = memoryview(head)
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self.head:
+            size = min(len(view), len(self.head))
+            view[:size] = self.head[:size]
+            self.head = self.head[size:]
+            return size
+        data = self.rest.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
@@ -101,6 +192,12 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 # Times a record was recorded in its registry, kept across export and import, in UTC.
 Stamp = Annotated[dt.datetime | None, AfterValidator(_utc)]
+
+
+# Text kept as it was written, but refused if it holds a control character, as the
+# Create models refuse it in theirs; who made a change is shown on one line.
+Text = Annotated[str, AfterValidator(no_controls)]
+OneLine = Annotated[str, AfterValidator(functools.partial(no_controls, lines=False))]
 
 
 class SiteLine(SiteCreate):
@@ -133,13 +230,15 @@ class EventLine(DamageEventCreate):
     recorded_at: Stamp = None
     updated_at: Stamp = None
     retracted_at: Stamp = None
-    retraction_reason: str | None = Field(default=None, max_length=NOTE_MAX)
+    retraction_reason: Text | None = Field(default=None, max_length=NOTE_MAX)
 
 
 class ChangeLine(ChangeBase, _Input):
     """One entry of a record's history, carried across export and import unchanged."""
 
     type: Literal["change"]
+    reason: Text | None = Field(default=None, max_length=NOTE_MAX)
+    changed_by: OneLine = Field(min_length=1, max_length=NAME_MAX)
     old: dict[str, Any] | None = None
     new: dict[str, Any]
     changed_at: Annotated[dt.datetime, AfterValidator(_utc)]
@@ -370,6 +469,8 @@ def iter_event_records(
                     if citation.claimed_level
                     else None,
                     "date_resolution": citation.date_resolution,
+                    "via": citation.via,
+                    "mentions": list(citation.mentions or []),
                     "recorded_at": _stamp(citation.created_at),
                 }
                 if named:
@@ -417,11 +518,17 @@ def _numbered_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
 
 def jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
     """The records of a JSON Lines file, after its header, with their line numbers."""
+    head, stream = peek_head(stream)
+    problem = unreadable_head(head, "a JSON Lines file from 'registry export'")
+    if problem is not None:
+        raise UnreadableFile(1, problem)
     seen_header = False
     for number, raw in _numbered_lines(stream):
         # isspace, not strip: a blank line is rare, and strip copies every line to tell.
         if raw.isspace():
             continue
+        if not seen_header:
+            _check_first_line(number, raw)
         value = _decode(number, raw)
         if not seen_header:
             _check_header(number, value)
@@ -482,6 +589,25 @@ def _decode(number: int, raw: bytes) -> Any:
     except ValueError as exc:
         # json.loads refuses integers of more than 4,300 digits this way.
         raise ImportFailed(number, f"not valid JSON ({exc})") from None
+
+
+def _check_first_line(number: int, raw: bytes) -> None:
+    """Refuse a first line that shows the file is CSV, not JSON Lines."""
+    text = raw.decode("utf-8", "replace").removeprefix("\ufeff").lstrip()
+    if text[:1] not in ("{", "[") and "," in text and not _is_json(text):
+        raise UnreadableFile(
+            number,
+            "does not look like JSON Lines: its first line reads as a row of CSV, not a JSON "
+            "object; is it CSV? use --format csv",
+        )
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_header(number: int, header: Any) -> None:
@@ -650,6 +776,14 @@ class _Validator:
                     f"no source {citation.source!r} in the registry or earlier in the file; "
                     "add it first",
                 )
+            if citation.mentions:
+                known = {slug for site, slug in self.monuments if site == event.site}
+                try:
+                    mentions.check(
+                        citation.mentions, known, site=event.site, monument=event.monument
+                    )
+                except RegistryError as exc:
+                    raise ImportFailed(number, str(exc)) from None
 
     def _check_uids(self, events: list[tuple[int, dict[str, Any]]]) -> None:
         """A uid given twice must describe the same event, in the file and the registry."""
@@ -879,6 +1013,8 @@ _CITATION_COLUMNS = (
     "claimed_occurred",
     "claimed_level",
     "date_resolution",
+    "via",
+    "mentions",
     "created_at",
 )
 _STAMPS = frozenset({"created_at", "updated_at"})
@@ -892,6 +1028,8 @@ class _Writer:
     def __init__(self, engine: sa.Engine, report: ImportReport) -> None:
         self.engine = engine
         self.report = report
+        # Records in the transactions committed so far: whole chunks, kept if a later fails.
+        self.committed = 0
         self.now = utcnow()
         self.site_ids: dict[str, int] = {}
         self.monument_ids: dict[tuple[int, str], int] = {}
@@ -909,7 +1047,10 @@ class _Writer:
     def run(self, staged: Iterable[Chunk], total: int, progress: Progress) -> None:
         done = 0
         in_transaction = 0
-        connection = self.engine.connect()
+        # On SQLite each transaction takes the write lock as it begins, as every writer
+        # of the registry does, so that another writer in between makes it wait rather
+        # than fail with `database is locked` when it turns from reading to writing.
+        connection = self.engine.execution_options(**WRITE_OPTIONS).connect()
         try:
             with bulk_writes(connection):
                 transaction = connection.begin()
@@ -925,13 +1066,18 @@ class _Writer:
                         progress(done, total)
                         if in_transaction >= TRANSACTION_SIZE:
                             transaction.commit()
+                            self.committed = done
                             transaction = connection.begin()
+                            # Other writers may have added sites, monuments or sources
+                            # between the two transactions.
+                            self._load_ids(connection)
                             in_transaction = 0
                     waiting = chunk
                     _collect_young()
                 if waiting is not None:
                     done += self._flush(connection, *waiting)
                 transaction.commit()
+                self.committed = done
                 progress(done, total)
         finally:
             connection.close()
@@ -1200,6 +1346,8 @@ class _Writer:
             citation["claimed_occurred"],
             citation["claimed_level"],
             citation["date_resolution"],
+            citation["via"],
+            citation["mentions"],
             self.stamp(citation["recorded_at"]),
         )
 
@@ -1302,20 +1450,84 @@ def import_records(
     validated and written the same way.
     """
     report = ImportReport()
-    staging = _Staging()
+    with _staging_space():
+        staging = _Staging()
     try:
-        with _few_collections():
-            with registry.engine.connect() as connection:
+        with _few_collections(), exclusive_import(registry.engine):
+            with registry.engine.connect() as connection, _staging_space():
                 validator = _Validator(connection, staging)
                 validator.run(records)
-            staging.db.commit()
+                staging.db.commit()
             report.lines = validator.lines
-            _Writer(registry.engine, report).run(
-                staging.chunks(), staging.count(), progress or (lambda _done, _total: None)
-            )
+            writer = _Writer(registry.engine, report)
+            try:
+                writer.run(
+                    staging.chunks(), staging.count(), progress or (lambda _done, _total: None)
+                )
+            except sa.exc.OperationalError as exc:
+                if not _disk_full(exc):
+                    raise
+                raise _interrupted(
+                    "the database's disk is full", "free some space and ",
+                    writer.committed, staging.count(),
+                ) from None  # fmt: skip
+            except sa.exc.IntegrityError:
+                # Imports wait for each other (`exclusive_import`), but a single
+                # `add-site` or `add-event` may add one of the file's records between
+                # the check and the write.
+                raise _interrupted(
+                    "another writer added one of the file's records (the same slug, key or "
+                    "uid) while it was being imported", "",
+                    writer.committed, staging.count(),
+                ) from None  # fmt: skip
     finally:
         staging.close()
     return report
+
+
+def _disk_full(exc: sa.exc.DBAPIError) -> bool:
+    """Whether the database refused a write for want of disk space."""
+    driver_error = exc.orig
+    if getattr(driver_error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return True
+    # PostgreSQL's disk_full (53100), through psycopg 3 (sqlstate) or psycopg2 (pgcode).
+    codes = {getattr(driver_error, "sqlstate", None), getattr(driver_error, "pgcode", None)}
+    return "53100" in codes or "database or disk is full" in str(driver_error)
+
+
+def _interrupted(cause: str, fix: str, written: int, total: int) -> ImportInterrupted:
+    """What an import stopped part way says: why, what is in, and how to finish it."""
+    if written == 0:
+        return ImportInterrupted(
+            f"{cause}: nothing was imported; {fix}run the import again",
+            written=0,
+            total=total,
+        )
+    return ImportInterrupted(
+        f"{cause}: the import stopped after writing {written:,} of the file's {total:,} "
+        "records, in whole batches (each record complete, in the file's order); "
+        f"{fix}run the same import again to add the other {total - written:,} (the records "
+        "already present are skipped)",
+        written=written,
+        total=total,
+    )
+
+
+@contextmanager
+def _staging_space() -> Iterator[None]:
+    """Say so when the temporary folder the records are staged in fills up."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
+            raise
+        raise ImportInterrupted(
+            f"the temporary folder {tempfile.gettempdir()} is full: nothing was imported; "
+            "free some space there, or set TMPDIR to a folder with room, and run the import "
+            "again",
+            written=0,
+            total=0,
+        ) from None
 
 
 def import_path(

@@ -17,6 +17,7 @@ out), in WGS84 longitude/latitude as RFC 7946 and QGIS expect.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -32,15 +33,18 @@ from heritage_registry.exchange import (
     ImportFailed,
     ImportReport,
     Progress,
+    UnreadableFile,
     import_records,
     iter_event_records,
     iter_source_records,
     keyset_pages,
+    peek_head,
+    unreadable_head,
 )
 from heritage_registry.models import EVENT_TABLE, MONUMENT_TABLE, SITE_TABLE
 from heritage_registry.registry import Registry
 from heritage_registry.render import FORMULA_STARTS, neutralise
-from heritage_registry.vocab import DamageLevel, Stance
+from heritage_registry.vocab import DamageLevel
 
 EVENT_COLUMNS = [
     "uid",
@@ -70,7 +74,11 @@ CITATION_COLUMNS = [
     "claimed_occurred",
     "claimed_level",
     "date_resolution",
+    "via",
+    "mentions",
 ]
+# A citation's mentions in one CSV cell: monument slugs, which hold no semicolon.
+MENTIONS_SEPARATOR = "; "
 SOURCE_COLUMNS = [
     "key",
     "title",
@@ -96,6 +104,8 @@ CSV_COLUMNS = [
     "claimed_occurred",
     "claimed_level",
     "date_resolution",
+    "via",
+    "mentions",
 ]
 _EVENT_FIELDS = ("site", "monument", "cause", "damage_level", "occurred", "actor", "description")
 # uids for CSV rows that give none: the same facts give the same uid, so importing the
@@ -137,12 +147,15 @@ def export_events_csv(registry: Registry, out: IO[str]) -> int:
             occurred=record["occurred"],
             damage_level=level,
             retracted=record["retracted_at"] is not None,
+            merged=record.get("merged_into") is not None,
             attestations=[
-                confidence.Attestation(
-                    stance=Stance(c["stance"]),
-                    publisher=confidence.independent_voice(c["publisher"], c["source"]),
+                confidence.attestation(
+                    stance=c["stance"],
+                    publisher=c["publisher"],
+                    source=c["source"],
+                    via=c.get("via"),
                     claimed_occurred=c["claimed_occurred"],
-                    claimed_level=DamageLevel(c["claimed_level"]) if c["claimed_level"] else None,
+                    claimed_level=c["claimed_level"],
                 )
                 for c in record["citations"]
             ],
@@ -157,7 +170,10 @@ def export_events_csv(registry: Registry, out: IO[str]) -> int:
         }
         cells = [values.get(name) for name in EVENT_COLUMNS]
         for citation in record["citations"]:
-            cells += [citation[name] for name in CITATION_COLUMNS]
+            cells += [
+                MENTIONS_SEPARATOR.join(citation[name]) if name == "mentions" else citation[name]
+                for name in CITATION_COLUMNS
+            ]
         cells += [None] * (len(header) - len(cells))
         writer.writerow(["" if cell is None else neutralise(cell) for cell in cells])
         rows += 1
@@ -194,8 +210,22 @@ def _bounded_lines(text: IO[str]) -> Iterator[str]:
         yield line
 
 
+def _check_head(head: bytes) -> None:
+    """Refuse a file whose start shows it is no CSV: UTF-16, binary, or JSON Lines."""
+    problem = unreadable_head(head, "a CSV file saved as UTF-8")
+    if problem is not None:
+        raise UnreadableFile(1, problem)
+    if head.removeprefix(codecs.BOM_UTF8).lstrip()[:1] in (b"{", b"["):
+        raise UnreadableFile(
+            1,
+            "does not look like CSV: its first line is JSON; is it JSON Lines? use --format jsonl",
+        )
+
+
 def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
     """Exchange records from a CSV file in the `CSV_COLUMNS` layout, by row number."""
+    head, stream = peek_head(stream)
+    _check_head(head)
     try:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         # strict: a file cut off inside a quoted cell is an error, not a shorter quote.
@@ -203,6 +233,8 @@ def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
         columns = reader.fieldnames or []
     except UnicodeDecodeError:
         raise ImportFailed(1, "not UTF-8; save the file as UTF-8") from None
+    except csv.Error as exc:
+        raise ImportFailed(1, f"not valid CSV ({exc})") from None
     missing = [name for name in CSV_REQUIRED if name not in columns]
     if missing:
         raise ImportFailed(
@@ -238,6 +270,12 @@ def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
                 "claimed_occurred": cells.get("claimed_occurred"),
                 "claimed_level": cells.get("claimed_level"),
                 "date_resolution": cells.get("date_resolution"),
+                "via": cells.get("via"),
+                "mentions": [
+                    slug.strip()
+                    for slug in (cells.get("mentions") or "").split(MENTIONS_SEPARATOR.strip())
+                    if slug.strip()
+                ],
             }
             yield number, {"type": "event", "uid": uid, **event, "citations": [citation]}
     except UnicodeDecodeError:

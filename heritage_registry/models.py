@@ -11,6 +11,7 @@ related records by slug, key and uid, never by the database's integer ids.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any, TypedDict, TypeVar
 
@@ -58,6 +59,8 @@ NOTE_MAX = 1000
 LANG_MAX = 35
 EDTF_MAX = dates.MAX_EDTF_LENGTH
 ALT_NAMES_MAX = 50
+MENTIONS_MAX = 50
+_SLUG = re.compile(SLUG_PATTERN)
 
 
 class TableModel(SQLModel, registry=registry(metadata=metadata)):
@@ -105,24 +108,66 @@ def _check_lang(value: str | None) -> str | None:
     return value
 
 
-def _no_nul(value: str) -> str:
+# C0 controls but tab and line feed, DEL, and C1 controls (U+0080-U+009F). A terminal
+# takes them as commands: ESC starts sequences that clear the screen or retitle the
+# window, CR returns to the start of the line to write over it. No name or quote holds one.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile(r"[\n\t]")
+
+
+def no_controls(value: str, *, lines: bool = True) -> str:
+    """`value`, unless it holds a control character: then a ValueError that says which.
+
+    Tab and line feed are text, in quotes and descriptions; with `lines=False` (a name
+    shown on one line, as who made a change is) they are refused too.
+    """
     # PostgreSQL cannot store U+0000 in text, and no source quotes one.
     if "\x00" in value:
         raise ValueError("contains a NUL character (U+0000); remove it")
-    return value
+    found = _CONTROL.search(value) or (None if lines else _LINE_BREAK.search(value))
+    if found is None:
+        return value
+    char = found.group()
+    code = f"U+{ord(char):04X}"
+    if char == "\r":
+        raise ValueError(f"contains a carriage return ({code}); end lines with a line feed alone")
+    if char in "\n\t":
+        raise ValueError(f"contains a line break or tab ({code}); write it on one line")
+    raise ValueError(f"contains a control character ({code}); remove it")
 
 
 def _strip_required(value: str) -> str:
-    value = _no_nul(value).strip()
+    value = no_controls(value.strip())
     if not value:
         raise ValueError("must not be empty")
     return value
 
 
+def _one_line_optional(value: str | None) -> str | None:
+    """An optional name shown on one line: no line breaks or tabs; None when blank."""
+    if value is None:
+        return None
+    return no_controls(value.strip(), lines=False) or None
+
+
+def _check_mentions(value: list[str]) -> list[str]:
+    """Monument slugs, each once, in the order given."""
+    seen: list[str] = []
+    for slug in value:
+        if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+            raise ValueError(
+                f"{slug!r} is not a monument slug; use lower-case letters, digits and single "
+                "hyphens, e.g. temple-of-bel"
+            )
+        if slug not in seen:
+            seen.append(slug)
+    return seen
+
+
 def _strip_optional(value: str | None) -> str | None:
     if value is None:
         return None
-    value = _no_nul(value).strip()
+    value = no_controls(value.strip())
     return value or None
 
 
@@ -341,10 +386,18 @@ class CitationBase(SQLModel):
         default=None, sa_type=vocabulary_type(DamageLevel, "claimed_level")
     )
     date_resolution: str | None = Field(default=None, max_length=NOTE_MAX)
+    # Who the source relays, where it relays someone ("a military source", "SANA"):
+    # citations with the same `via` are one voice whatever their publishers.
+    via: str | None = Field(default=None, max_length=NAME_MAX)
+    # Slugs of monuments of the event's site that the quote names without the event
+    # being theirs ("advancing towards the Temple of Bel ... hidden mines").
+    mentions: list[str] = Field(default_factory=list, sa_type=sa.JSON, max_length=MENTIONS_MAX)
 
     _quote = field_validator("quote")(_strip_required)
     _optional = field_validator("location", "date_resolution")(_strip_optional)
     _claimed = field_validator("claimed_occurred")(_check_edtf)
+    _via = field_validator("via")(_one_line_optional)
+    _mentions = field_validator("mentions")(_check_mentions)
 
 
 class CitationCreate(CitationBase, _Input):
@@ -412,6 +465,11 @@ class DamageEvent(DamageEventBase, TableModel, table=True):
     latest: dt.date | None = None
     retracted_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     retraction_reason: str | None = Field(default=None, max_length=NOTE_MAX)
+    # A duplicate folded into another event: kept, pointing at the event that holds its
+    # citations now, and counted nowhere.
+    merged_into_id: int | None = Field(default=None, foreign_key="damage_event.id")
+    merged_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    merge_reason: str | None = Field(default=None, max_length=NOTE_MAX)
     created_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
     updated_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
 
@@ -425,6 +483,9 @@ class DamageEventPublic(DamageEventBase):
     confidence: Confidence
     retracted_at: dt.datetime | None
     retraction_reason: str | None
+    merged_into: str | None = None
+    merged_at: dt.datetime | None = None
+    merge_reason: str | None = None
     recorded_at: dt.datetime
     updated_at: dt.datetime
     citations: list[CitationPublic]

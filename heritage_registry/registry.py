@@ -1,6 +1,6 @@
 """The library API: open a registry, add, get and list its records.
 
-    >>> from heritage_registry import Registry
+    >>> from heritage_registry import duplicates, mentions, Registry
     >>> reg = Registry.open("sqlite:///my.db")      # creates and migrates if new
     >>> reg.add_site(slug="palmyra", name="Palmyra", country="SY")
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, func, select
 
-from heritage_registry import confidence, dates, db, schema
+from heritage_registry import confidence, dates, db, duplicates, mentions, schema
 from heritage_registry.errors import (
     DuplicateKey,
     DuplicateSlug,
@@ -62,6 +62,7 @@ from heritage_registry.models import (
     SourceCreate,
     SourcePublic,
     built_years,
+    no_controls,
     occurred_span,
     published_span,
     trusted,
@@ -141,6 +142,9 @@ def _window(since: str | None, until: str | None) -> tuple[dt.date | None, dt.da
 
 
 T = TypeVar("T")
+SelectT = TypeVar("SelectT", bound=sa.Select[Any])
+# The event a merged event was folded into, joined to read its uid.
+_MERGED_INTO = EVENT_TABLE.alias("merged_into")
 WRITE_ATTEMPTS = 6
 
 RECORD_KINDS = ("sites", "monuments", "sources", "events", "citations", "changes")
@@ -186,8 +190,10 @@ def _check_reason(reason: str) -> None:
         raise InvalidRecord("a correction needs a reason: say why, e.g. reason='a later report'")
     if len(reason) > NOTE_MAX:
         raise InvalidRecord(f"reason: too long; at most {NOTE_MAX} characters")
-    if "\x00" in reason:
-        raise InvalidRecord("reason: contains a NUL character (U+0000); remove it")
+    try:
+        no_controls(reason.strip())
+    except ValueError as exc:
+        raise InvalidRecord(f"reason: {exc}") from None
 
 
 def _check_changes(what: str, changes: Mapping[str, Any], allowed: frozenset[str]) -> None:
@@ -243,11 +249,28 @@ def _who(by: str | None) -> str:
         by = by.strip()
         if not by or len(by) > NAME_MAX or not storable(by):
             raise InvalidRecord(f"by: give a name of 1 to {NAME_MAX} characters")
-        return by
+        try:
+            # It heads each of its history entries, on one line.
+            return no_controls(by, lines=False)
+        except ValueError as exc:
+            raise InvalidRecord(f"by: {exc}") from None
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def _locked(query: SelectT, lock: bool) -> SelectT:
+    """`query`, locking the rows it reads until the transaction ends when `lock` is set.
+
+    Every correction reads a record, derives the new state from it and writes both into
+    the history. On PostgreSQL (READ COMMITTED) two such writers would both read the
+    same old state and the second would overwrite the first unseen; `FOR UPDATE` makes
+    the second wait and then read the first one's result. SQLite renders no `FOR
+    UPDATE`: there a write transaction holds the whole database from its `BEGIN
+    IMMEDIATE`, which serialises the writers already.
+    """
+    return query.with_for_update() if lock else query
 
 
 class Registry:
@@ -259,15 +282,20 @@ class Registry:
     # Opening ----------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str | None = None, *, migrate: bool = True) -> Registry:
+    def open(cls, url: str | None = None, *, migrate: bool = True, create: bool = True) -> Registry:
         """Open the registry at `url` (default: `REGISTRY_DATABASE_URL`, else the user's file).
 
         With `migrate` (the default) a new database is created and an older one brought
-        to the current schema; without it the database is used as it is.
+        to the current schema; without it the database is used as it is. Without
+        `create` nothing is created or migrated: a place with no registry is
+        `NoRegistry`, an older schema a `SchemaError` that says how to upgrade (what the
+        reading commands use).
         """
-        engine = db.make_engine(url)
+        engine = db.make_engine(url, create=create)
         try:
-            if migrate:
+            if not create:
+                schema.require_current(engine)
+            elif migrate:
                 schema.ensure_current(engine)
         except BaseException:
             engine.dispose()
@@ -338,33 +366,39 @@ class Registry:
 
     # Lookups shared by the writers --------------------------------------------------
 
-    def _site_row(self, session: Session, slug: str) -> Site:
+    def _site_row(self, session: Session, slug: str, *, lock: bool = False) -> Site:
         row = (
-            session.exec(select(Site).where(Site.slug == slug)).first() if storable(slug) else None
+            session.exec(_locked(select(Site).where(Site.slug == slug), lock)).first()
+            if storable(slug)
+            else None
         )
         if row is None:
             raise SiteNotFound(slug, session.exec(select(Site.slug)).all())
         return row
 
-    def _monument_row(self, session: Session, site: Site, slug: str) -> Monument:
+    def _monument_row(
+        self, session: Session, site: Site, slug: str, *, lock: bool = False
+    ) -> Monument:
         query = select(Monument).where(Monument.site_id == site.id, Monument.slug == slug)
-        row = session.exec(query).first() if storable(slug) else None
+        row = session.exec(_locked(query, lock)).first() if storable(slug) else None
         if row is None:
             others = session.exec(select(Monument.slug).where(Monument.site_id == site.id)).all()
             raise MonumentNotFound(slug, others, scope=f"site {site.slug!r}")
         return row
 
-    def _source_row(self, session: Session, key: str) -> Source:
+    def _source_row(self, session: Session, key: str, *, lock: bool = False) -> Source:
         row = (
-            session.exec(select(Source).where(Source.key == key)).first() if storable(key) else None
+            session.exec(_locked(select(Source).where(Source.key == key), lock)).first()
+            if storable(key)
+            else None
         )
         if row is None:
             raise SourceNotFound(key, session.exec(select(Source.key)).all())
         return row
 
-    def _event_row(self, session: Session, uid: str) -> DamageEvent:
+    def _event_row(self, session: Session, uid: str, *, lock: bool = False) -> DamageEvent:
         query = select(DamageEvent).where(DamageEvent.uid == uid)
-        row = session.exec(query).first() if storable(uid) else None
+        row = session.exec(_locked(query, lock)).first() if storable(uid) else None
         if row is None:
             raise EventNotFound(uid, session.exec(select(DamageEvent.uid)).all())
         return row
@@ -580,6 +614,8 @@ class Registry:
             key: self._source_row(session, key)
             for key in dict.fromkeys(c.source for c in data.citations)
         }
+        duplicates.refuse_repeated_citations(data.citations)
+        self._check_mentions(session, site, data.monument, data.citations)
         now = utcnow()
         assert site.id is not None
         row = DamageEvent(
@@ -598,6 +634,17 @@ class Registry:
             session.add(self._citation_row(citation, row.id, sources[citation.source], now))
         session.flush()
         return row
+
+    @staticmethod
+    def _check_mentions(
+        session: Session, site: Site, monument: str | None, citations: Sequence[CitationCreate]
+    ) -> None:
+        """Every mention names another monument of the event's site."""
+        if not any(citation.mentions for citation in citations):
+            return
+        known = session.exec(select(Monument.slug).where(Monument.site_id == site.id)).all()
+        for citation in citations:
+            mentions.check(citation.mentions, known, site=site.slug, monument=monument)
 
     @staticmethod
     def _citation_row(
@@ -628,10 +675,14 @@ class Registry:
         data = validate(CitationCreate, citation, fields, "citation")
 
         def work(session: Session) -> DamageEventPublic:
-            event = self._event_row(session, uid)
+            event = self._event_row(session, uid, lock=True)
             source = self._source_row(session, data.source)
             assert event.id is not None
             before = self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
+            duplicates.refuse_repeated_citations([*before.citations, data])
+            site = session.get(Site, event.site_id)
+            assert site is not None
+            self._check_mentions(session, site, before.monument, [data])
             session.add(self._citation_row(data, event.id, source, utcnow()))
             session.flush()
             after = self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
@@ -813,15 +864,18 @@ class Registry:
             EVENT_TABLE.c.latest,
             EVENT_TABLE.c.retracted_at,
             EVENT_TABLE.c.retraction_reason,
+            EVENT_TABLE.c.merged_at,
+            EVENT_TABLE.c.merge_reason,
             EVENT_TABLE.c.created_at,
             EVENT_TABLE.c.updated_at,
             SITE_TABLE.c.slug.label("site"),
             MONUMENT_TABLE.c.slug.label("monument"),
+            _MERGED_INTO.c.uid.label("merged_into"),
         )
         .select_from(
-            EVENT_TABLE.join(SITE_TABLE, SITE_TABLE.c.id == EVENT_TABLE.c.site_id).outerjoin(
-                MONUMENT_TABLE, MONUMENT_TABLE.c.id == EVENT_TABLE.c.monument_id
-            )
+            EVENT_TABLE.join(SITE_TABLE, SITE_TABLE.c.id == EVENT_TABLE.c.site_id)
+            .outerjoin(MONUMENT_TABLE, MONUMENT_TABLE.c.id == EVENT_TABLE.c.monument_id)
+            .outerjoin(_MERGED_INTO, _MERGED_INTO.c.id == EVENT_TABLE.c.merged_into_id)
         )
         .order_by(*EVENT_ORDER)
     )
@@ -834,6 +888,8 @@ class Registry:
             CITATION_TABLE.c.claimed_occurred,
             CITATION_TABLE.c.claimed_level,
             CITATION_TABLE.c.date_resolution,
+            CITATION_TABLE.c.via,
+            CITATION_TABLE.c.mentions,
             CITATION_TABLE.c.created_at,
             SOURCE_TABLE.c.key.label("source"),
             SOURCE_TABLE.c.publisher,
@@ -896,6 +952,8 @@ class Registry:
                 claimed_occurred=citation.claimed_occurred,
                 claimed_level=citation.claimed_level,
                 date_resolution=citation.date_resolution,
+                via=citation.via,
+                mentions=citation.mentions,
                 source=citation.source,
                 recorded_at=_aware(citation.created_at),
             )
@@ -905,10 +963,13 @@ class Registry:
             occurred=row.occurred,
             damage_level=row.damage_level,
             retracted=row.retracted_at is not None,
+            merged=row.merged_into is not None,
             attestations=[
-                confidence.Attestation(
+                confidence.attestation(
                     stance=citation.stance,
-                    publisher=confidence.independent_voice(citation.publisher, citation.source),
+                    publisher=citation.publisher,
+                    source=citation.source,
+                    via=citation.via,
                     claimed_occurred=citation.claimed_occurred,
                     claimed_level=citation.claimed_level,
                 )
@@ -930,6 +991,9 @@ class Registry:
             confidence=derived,
             retracted_at=_aware(row.retracted_at) if row.retracted_at else None,
             retraction_reason=row.retraction_reason,
+            merged_into=row.merged_into,
+            merged_at=_aware(row.merged_at) if row.merged_at else None,
+            merge_reason=row.merge_reason,
             recorded_at=_aware(row.created_at),
             updated_at=_aware(row.updated_at),
             citations=citations,
@@ -945,7 +1009,7 @@ class Registry:
         _check_changes("site", changes, SITE_CHANGES)
 
         def work(session: Session) -> SitePublic:
-            row = self._site_row(session, slug)
+            row = self._site_row(session, slug, lock=True)
             before = self._site_public(row)
             data = validate(SiteCreate, _current(before) | changes, {}, "site")
             values = data.model_dump(exclude={"alt_names"}) | {
@@ -969,7 +1033,7 @@ class Registry:
 
         def work(session: Session) -> MonumentPublic:
             site_row = self._site_row(session, site)
-            row = self._monument_row(session, site_row, slug)
+            row = self._monument_row(session, site_row, slug, lock=True)
             before = self._monument_public(row, site_row.slug)
             current = _current(before, "built_from_year", "built_to_year")
             data = validate(MonumentCreate, current | changes, {}, "monument")
@@ -996,7 +1060,7 @@ class Registry:
         _check_changes("source", changes, SOURCE_CHANGES)
 
         def work(session: Session) -> SourcePublic:
-            row = self._source_row(session, key)
+            row = self._source_row(session, key, lock=True)
             before = self._source_public(row)
             current = _current(before, "published_earliest", "published_latest")
             data = validate(SourceCreate, current | changes, {}, "source")
@@ -1018,7 +1082,7 @@ class Registry:
         _check_changes("event", changes, EVENT_CHANGES)
 
         def work(session: Session) -> DamageEventPublic:
-            row = self._event_row(session, uid)
+            row = self._event_row(session, uid, lock=True)
             before = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
             current = {
                 "uid": before.uid,
@@ -1053,7 +1117,7 @@ class Registry:
         _check_reason(reason)
 
         def work(session: Session) -> DamageEventPublic:
-            row = self._event_row(session, uid)
+            row = self._event_row(session, uid, lock=True)
             if row.retracted_at is not None:
                 raise InvalidRecord(
                     f"event {uid} was retracted already ({row.retraction_reason}); nothing to do"

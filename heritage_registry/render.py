@@ -103,20 +103,50 @@ SHOW_FIELDS: dict[str, tuple[str, ...]] = {
         "confidence",
         "retracted_at",
         "retraction_reason",
+        "merged_into",
+        "merged_at",
+        "merge_reason",
         "recorded_at",
         "updated_at",
     ),
     "citation": (
         "source",
+        "via",
         "stance",
         "quote",
         "location",
+        "mentions",
         "claimed_occurred",
         "claimed_level",
         "date_resolution",
         "recorded_at",
     ),
 }
+
+# Control characters: C0 and DEL, and C1 (U+0080-U+009F). A terminal takes them as
+# commands (ESC clears the screen or retitles the window, CR writes over the line), so
+# none reaches one as itself: `safe_text` shows each as an escape, `\x1b` or `\u009b`.
+# The registry refuses them in new input; rows written before it did may hold them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_OR_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
+def safe_text(text: str, *, lines: bool = True) -> str:
+    """`text` for a terminal: every control character shown as an escape (`\\x1b`).
+
+    Line feed and tab stay as they are, unless `lines` is false: then they are escaped
+    too, for text that must stay on its one line. Every text output goes through here,
+    after it has split its text into lines or collapsed its white space (which takes
+    CR, form feed and the like as line ends or spaces, as it always did).
+    """
+    pattern = _CONTROL if lines else _CONTROL_OR_LINE
+    return pattern.sub(_escaped, text) if pattern.search(text) else text
+
 
 # Marks, format characters (bidi marks, joiners) and controls take no column.
 _ZERO_WIDTH_CATEGORIES = frozenset({"Mn", "Me", "Cf", "Cc"})
@@ -172,6 +202,8 @@ def field_text(field: str, value: Any) -> str:
         return alt_names(value)
     if field == "citations" and isinstance(value, list):
         return str(len(value))
+    if field == "mentions" and isinstance(value, list):
+        return ", ".join(str(slug) for slug in value)
     return scalar(value)
 
 
@@ -180,7 +212,10 @@ def field_text(field: str, value: Any) -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """A header row and one row per record, columns two spaces apart, long cells cut."""
-    cells = [[truncate(" ".join(cell.split())) for cell in row] for row in [list(headers), *rows]]
+    cells = [
+        [truncate(safe_text(" ".join(cell.split()))) for cell in row]
+        for row in [list(headers), *rows]
+    ]
     widths = [max(display_width(row[i]) for row in cells) for i in range(len(headers))]
     lines = [
         GAP.join(pad(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -240,7 +275,7 @@ def key_values(pairs: Sequence[tuple[str, str]], indent: str = "") -> str:
     width = max(display_width(label) for label, _ in pairs)
     lines: list[str] = []
     for label, value in pairs:
-        first, *rest = value.splitlines() or [""]
+        first, *rest = [safe_text(line) for line in value.splitlines()] or [""]
         lines.append(f"{indent}{pad(label, width)}{GAP}{first}".rstrip())
         lines.extend(f"{indent}{' ' * width}{GAP}{line}".rstrip() for line in rest)
     return "\n".join(lines) + "\n"
@@ -285,27 +320,46 @@ def event_text(event: Record) -> str:
     return text
 
 
+# In a history, a value's later lines are indented past its first: only an entry's
+# head starts a line, so no reason or quote can pass for another entry.
+_ENTRY_LINE = "  "
+_LATER_LINE = "\n      "
+
+
+def _entry_line(text: str) -> str:
+    """One line of a history entry; a value's later lines indented and never empty."""
+    return _ENTRY_LINE + _LATER_LINE.join(safe_text(line) for line in text.splitlines())
+
+
 def history_text(changes: Sequence[Record]) -> str:
-    """A record's history: one block per change, naming the fields whose values changed."""
+    """A record's history: one block per change, naming the fields whose values changed.
+
+    Each block starts with the one line at the left margin, `TIME  ACTION  by WHO`, and
+    blocks are separated by an empty line; every other line is indented and not empty.
+    """
     if not changes:
         return "No changes recorded.\n"
     blocks: list[str] = []
     for change in changes:
-        head = f"{change['changed_at']}  {change['action']}  by {change['changed_by']}"
-        lines = [head]
+        who = safe_text(str(change["changed_by"]), lines=False)
+        lines = [f"{change['changed_at']}  {change['action']}  by {who}"]
         if change.get("reason"):
-            lines.append(f"  reason: {change['reason']}")
+            lines.append(_entry_line(f"reason: {change['reason']}"))
         old, new = change.get("old") or {}, change.get("new") or {}
         for name in sorted(set(old) | set(new)):
             if name == "citation" and isinstance(new.get(name), dict):
                 cited = new[name]
-                lines.append(f"  cited {cited.get('source')}: {scalar(cited.get('quote'))}")
+                lines.append(
+                    _entry_line(f"cited {cited.get('source')}: {scalar(cited.get('quote'))}")
+                )
             elif name == "citations" and old.get(name) != new.get(name):
                 # Entries written by earlier versions held every citation of the event.
                 lines.append(
                     f"  citations: {len(old.get(name) or [])} -> {len(new.get(name) or [])}"
                 )
             elif old.get(name) != new.get(name):
-                lines.append(f"  {name}: {scalar(old.get(name))} -> {scalar(new.get(name))}")
+                lines.append(
+                    _entry_line(f"{name}: {scalar(old.get(name))} -> {scalar(new.get(name))}")
+                )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"

@@ -184,13 +184,18 @@ class Confidence(Vocabulary):
     SINGLE_SOURCE = "single_source"
     CONTESTED = "contested"
     RETRACTED = "retracted"
+    MERGED = "merged"
 
 
 DEFINITIONS[Confidence] = {
-    "corroborated": "two or more independent sources support it and none disputes it",
+    "corroborated": (
+        "two or more independent origins support it (not relays of one statement), and none "
+        "disputes it or claims a conflicting date or level"
+    ),
     "single_source": "one source supports it and none disputes it",
-    "contested": "a source disputes it, or sources claim different dates or levels",
+    "contested": "a source disputes it, or claims a date or level that conflicts with it",
     "retracted": "withdrawn, with a reason; kept, never deleted",
+    "merged": "a duplicate folded into another event, which holds its citations now; kept",
 }
 
 
@@ -217,12 +222,14 @@ class ChangeAction(Vocabulary):
     UPDATE = "update"
     RETRACT = "retract"
     CITE = "cite"
+    MERGE = "merge"
 
 
 DEFINITIONS[ChangeAction] = {
     "update": "values of the record were corrected",
     "retract": "the event was withdrawn; it is kept and shown as retracted",
     "cite": "another source's statement was added to the event",
+    "merge": "a duplicate event was folded into this one, or this one into another",
 }
 
 VOCABULARIES: dict[str, type[Vocabulary]] = {

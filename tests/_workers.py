@@ -347,3 +347,47 @@ def import_file(
         raise
     finally:
         channel.close()
+
+
+def run_command(args: list[str], barrier: Barrier, result_path: str) -> None:
+    """A process that runs one `registry` command from the barrier's release.
+
+    The outcome is `exit code`, standard output and standard error as given by click's
+    runner; an exception the command let escape (a traceback a user would see) is a
+    failure with its traceback.
+    """
+    result = WriterResult(0)
+    try:
+        barrier.wait(BARRIER_TIMEOUT)
+        outcome = CliRunner().invoke(registry_command, args)
+        result.outcomes.append(json.dumps([outcome.exit_code, outcome.stdout, outcome.stderr]))
+        if outcome.exception is not None and not isinstance(outcome.exception, SystemExit):
+            exc = outcome.exception
+            result.errors.append(describe(exc))
+            result.first_traceback = "".join(
+                traceback.format_exception(type(exc), exc, exc.__traceback__)
+            )
+    except BaseException as exc:
+        result.fail("worker", exc)
+    finally:
+        result.save(result_path)
+
+
+def update_event_field(
+    url: str, uid: str, name: str, values: list[Any], barrier: Barrier, result_path: str
+) -> None:
+    """Correct one field of one event to each of `values` in turn, from the barrier on."""
+    result = WriterResult(0)
+    try:
+        with Registry.open(url, migrate=False) as registry:
+            barrier.wait(BARRIER_TIMEOUT)
+            for value in values:
+                try:
+                    registry.update_event(uid, reason=f"{name} -> {value}", **{name: value})
+                    result.outcomes.append("ok")
+                except Exception as exc:
+                    result.fail(f"{name}={value}", exc)
+    except BaseException as exc:
+        result.fail("worker", exc)
+    finally:
+        result.save(result_path)

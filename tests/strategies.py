@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from typing import Any
 
@@ -118,7 +119,26 @@ def citations(draw: st.DrawFn, source: str) -> dict[str, Any]:
         "claimed_occurred": draw(optional(edtf_dates())),
         "claimed_level": draw(optional(st.sampled_from(DamageLevel.values()))),
         "date_resolution": draw(optional(text(200))),
+        "via": draw(optional(st.sampled_from(["Syrian army", "SANA", "a military source"]))),
+        "mentions": [],
     }
+
+
+def _distinct(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The citations less repeats of one statement (source, quote, location), which an
+    event refuses."""
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for citation in citations:
+        identity = (
+            citation["source"],
+            " ".join(citation["quote"].split()),
+            " ".join((citation["location"] or "").split()),
+        )
+        if identity not in seen:
+            seen.add(identity)
+            kept.append(citation)
+    return kept
 
 
 @st.composite
@@ -132,7 +152,7 @@ def events(draw: st.DrawFn, site: str, monument: str | None, source: str) -> dic
         "occurred": draw(edtf_dates()),
         "actor": draw(optional(text(100))),
         "description": draw(optional(text(500))),
-        "citations": draw(st.lists(citations(source), min_size=1, max_size=3)),
+        "citations": _distinct(draw(st.lists(citations(source), min_size=1, max_size=3))),
     }
 
 
@@ -191,9 +211,14 @@ def registry_contents(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
         own = [m["slug"] for m in monument_list if m["site"] == site]
         monument = draw(st.sampled_from([None, *own]))
         event = draw(events(site, monument, keys[0]))
-        event["citations"] = [
-            draw(citations(draw(st.sampled_from(keys)))) for _ in event["citations"]
-        ]
+        others = [slug for slug in own if slug != monument]
+        event["citations"] = _distinct(
+            [draw(citations(draw(st.sampled_from(keys)))) for _ in event["citations"]]
+        )
+        for citation in event["citations"]:
+            citation["mentions"] = (
+                draw(st.lists(st.sampled_from(others), unique=True)) if others else []
+            )
         event_list.append(event)
     return {
         "sites": site_list,
@@ -262,7 +287,13 @@ CONTROL_TEXT = [
     "line\r\nfeed",
     "\x1b[31mred\x1b[0m",
     "\x1b]0;title\x07",
+    "\x1b]0;pwned\x07Palmyra",
     "\x1b[2J\x1b[H",
+    "\x1bP+q\x1b\\",
+    "\x07",
+    "bell\x07",
+    "\x9b2J",
+    "\x9d0;title\x9c",
     "\x7f",
     "back\x08space",
     "tab\there",
@@ -272,6 +303,21 @@ CONTROL_TEXT = [
     "\ufeff",
     "\x01\x02\x03",
 ]
+# A reason or quote whose later line is shaped as another history entry's head.
+FORGED_HISTORY = [
+    "a typo\n\n2024-01-01T00:00:00Z  update  by director\n  reason: approved",
+    "x\n2024-01-01T00:00:00Z  retract  by director",
+]
+# Control characters the registry refuses in every text field (tab and line feed are
+# text): C0 but those two, DEL, and C1.
+REFUSED_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def has_control(text: str) -> bool:
+    """Whether the registry refuses `text` (once stripped) for a control character in it."""
+    return REFUSED_CONTROL.search(text.strip()) is not None
+
+
 COMBINING_AND_EMOJI = [
     "e\u0301",
     "Z\u0351\u036b\u0343\u036a\u0302\u036b\u033d\u034f\u0334\u0319\u0324A\u0334\u0335L\u0360G",
@@ -290,6 +336,7 @@ HOSTILE_SAMPLES = [
     *FORMAT_STRINGS,
     *BIDI_TEXT,
     *CONTROL_TEXT,
+    *FORGED_HISTORY,
     *COMBINING_AND_EMOJI,
     *EMPTY_TEXT,
     "\x00",
@@ -308,9 +355,10 @@ HOSTILE_SAMPLES = [
 ]
 
 # Lone surrogates are what Python makes of undecodable bytes in argv; literal text, which
-# must be stored and shown back, cannot hold them (nor NUL), so they are refused there.
+# must be stored and shown back, cannot hold them, nor control characters but tab and
+# line feed (NUL, ESC, CR, C1), so they are refused there.
 _hostile_alphabet = st.characters()
-_literal_alphabet = st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00")
+_literal_alphabet = st.characters(blacklist_categories=["Cs", "Cc"], whitelist_characters="\n\t")
 
 # The model limits, and a size far beyond any of them.
 LIMITS = [35, 64, 100, 200, 500, 1000, 2000, 5000]
@@ -333,17 +381,19 @@ hostile_text: st.SearchStrategy[str] = st.one_of(
     long_text(),
 )
 
-# Text that every text field must store as given: anything printable or not, but no NUL
-# (refused, since PostgreSQL cannot store it) and something left after stripping.
+# Text that every text field must store as given: anything printable, tabs and line
+# feeds, but no other control character (refused: NUL, which PostgreSQL cannot store,
+# and those a terminal obeys) and something left after stripping.
 literal_text_samples = [
     *SQL_FRAGMENTS,
     *PATH_LIKE,
     *FORMAT_STRINGS,
     *BIDI_TEXT,
     *COMBINING_AND_EMOJI,
-    "\x1b[31mred\x1b[0m",
-    "line\r\nfeed",
-    "back\x08space",
+    *FORGED_HISTORY,
+    "line\nfeed",
+    "tab\there",
+    "\\x1b[31m not an escape",
 ]
 
 

@@ -53,7 +53,7 @@ def test_export_writes_json_lines_to_standard_output(seeded: Registry, migrated_
     result = invoker(migrated_url)("export")
     assert result.exit_code == 0
     assert result.stdout == library_export(Registry.open(migrated_url))
-    assert result.stderr == "Exported 3 sites, 5 monuments, 5 sources, 19 events, 44 citations.\n"
+    assert result.stderr == "Exported 3 sites, 5 monuments, 5 sources, 19 events, 59 citations.\n"
 
 
 def test_export_to_a_file_then_import_elsewhere_reproduces_it(
@@ -67,13 +67,13 @@ def test_export_to_a_file_then_import_elsewhere_reproduces_it(
     result = run("import", str(out))
     assert result.exit_code == 0, result.stderr
     assert result.stderr == (
-        f"Imported {out}: added 3 sites, 5 monuments, 5 sources, 19 events, 44 citations; "
+        f"Imported {out}: added 3 sites, 5 monuments, 5 sources, 19 events, 59 citations; "
         "0 already present.\n"
     )
     assert run("export").stdout == out.read_text("utf-8")
     again = run("import", str(out))
     assert again.stderr.endswith(
-        "added 0 sites, 0 monuments, 0 sources, 0 events, 0 citations; 76 already present.\n"
+        "added 0 sites, 0 monuments, 0 sources, 0 events, 0 citations; 91 already present.\n"
     )
 
 

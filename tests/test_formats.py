@@ -166,7 +166,10 @@ def test_exported_csv_rows_import_back_as_the_same_events(
             "line 2: no site 'nowhere'",
         ),
         (
-            CSV_HEADER.encode() + b"palmyra,fire,minor,2015,ians-2016-03-27,q,,,,,,,,,,extra\n",
+            CSV_HEADER.encode()
+            + b"palmyra,fire,minor,2015,ians-2016-03-27,q"
+            + b"," * (len(CSV_COLUMNS) - 6)
+            + b",extra\n",
             "line 2: more cells",
         ),
         (CSV_HEADER.encode() + b"palmyra,fire,minor,2015,ians-2016-03-27,\xff\n", "not UTF-8"),

@@ -58,8 +58,8 @@ SOURCE = "src-a"
 OTHER_SOURCE = "src-b"
 EVENT = "3006cef2-57e9-44a2-a1d2-b4ccda24ae0c"
 SLUG = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-# C0 controls but the line feed, and DEL: none may reach a terminal in an error message.
-RAW_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+# C0 controls but the line feed, DEL and C1: none may reach a terminal in an error message.
+RAW_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 # How many generated or listed inputs the commands of this module were given.
 TRIED = [0]
@@ -228,11 +228,29 @@ def options(**given: hs.Argument) -> list[str]:
 
 
 def shown(target: Target, *what: str) -> dict[str, Any]:
-    """`show WHAT --format json`, which must succeed."""
+    """`show WHAT --format json`, which must succeed; no text in it holds a control character.
+
+    Hostile text is in the strategies' samples, so a record that an add accepted is also
+    a check that it refused every control character (but tab and line feed) given.
+    """
     result = CliRunner().invoke(main, ["--db", target.url, "show", *what, "--format", "json"])
     assert result.exit_code == 0, _describe(result)
     record: dict[str, Any] = json.loads(result.stdout)
+    assert not any(hs.has_control(text) for text in texts(record)), record
     return record
+
+
+def texts(value: Any) -> Iterator[str]:
+    """Every string in a JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from texts(item)
 
 
 def stored(value: str | None) -> str | None:
@@ -551,6 +569,51 @@ def test_summary(sqlite_target: Target, arguments: dict[str, hs.Argument]) -> No
         assert json.loads(result.stdout)["site"]["slug"] == SITE
 
 
+CORRECTION_FIELDS: dict[str, hs.ArgumentStrategies] = {
+    "name": (hs.literal_text(200), HOSTILE_OR_MISSING),
+    "description": (maybe(hs.literal_text(5000)), hs.hostile_text),
+    "reason": (hs.literal_text(1000), HOSTILE_OR_MISSING),
+    "by": (maybe(hs.text(200)), hs.hostile_text),
+}
+
+
+@given(values=hs.hostile_arguments(CORRECTION_FIELDS))
+def test_a_correction_s_hostile_reason_cannot_forge_history(
+    sqlite_target: Target, values: dict[str, hs.Argument]
+) -> None:
+    """Control characters in a reason or `--by` are refused; a reason's later lines (an
+    entry's head, copied) are shown indented, so that the history has one head per entry."""
+    slug = fresh_slug("fix")
+    with Registry.open(sqlite_target.url) as reg:
+        reg.add_site(slug=slug, name="Before", country="SY")
+    result = attempt(sqlite_target, "update-site", slug, *options(**values))
+    reason, by = optional_text(values, "reason"), optional_text(values, "by")
+    if any(text is not None and hs.has_control(text) for text in (reason, by)):
+        assert result.exit_code != 0
+    # color=True: output as a terminal gets it, escape sequences not stripped by click.
+    history = CliRunner().invoke(
+        main, ["--db", sqlite_target.url, "history", "--site", slug], color=True
+    )
+    assert history.exit_code == 0, _describe(history)
+    assert not hs.REFUSED_CONTROL.search(history.stdout), repr(history.stdout)
+    changes = shown_history(sqlite_target, slug)
+    assert len(changes) == (1 if succeeded(result) else 0)
+    if changes:
+        heads = [line for line in history.stdout.splitlines() if line and line[0] != " "]
+        assert heads == [f"{changes[0]['changed_at']}  update  by {changes[0]['changed_by']}"]
+    else:
+        assert history.stdout == "No changes recorded.\n"
+
+
+def shown_history(target: Target, slug: str) -> list[dict[str, Any]]:
+    result = CliRunner().invoke(
+        main, ["--db", target.url, "history", "--site", slug, "--format", "json"]
+    )
+    assert result.exit_code == 0, _describe(result)
+    changes: list[dict[str, Any]] = json.loads(result.stdout)
+    return changes
+
+
 # What an add accepts is kept literally -------------------------------------------------
 
 
@@ -653,8 +716,9 @@ LITERAL_SAMPLES = [
         *hs.COMBINING_AND_EMOJI,
         *hs.FORMAT_STRINGS,
         *hs.PATH_LIKE,
-        "\x1b[31mred\x1b[0m",
-        "line\r\nfeed",
+        *hs.FORGED_HISTORY,
+        "line\nfeed",
+        " \r\ntab\there\r\n",
         "  '; DROP TABLE site; --\n",
         "é" * 198,
         "\U0001f600" * 198,
@@ -1176,7 +1240,8 @@ LIMITS = [
     Limit(
         "citation claimed date",
         100,
-        lambda n: new_citation("--claimed-occurred", "2015-06".ljust(n)),
+        # A quote of its own: the fixture's event cites OTHER_SOURCE's "q" already.
+        lambda n: new_citation("--claimed-occurred", "2015-06".ljust(n), quote="a later date"),
         too_long("citation", "claimed_occurred", 100),
     ),
     Limit(

@@ -5,9 +5,10 @@ and through the command (`registry import -` reading standard input), on each en
 file that cannot be imported raises `ImportFailed` (`Error: line N: ...`, exit 1 on the
 command line), never another exception or a traceback, and leaves every table as it was.
 The files: JSON nested 100,000 deep, a line of a gigabyte (made lazily as it is read, and
-the import must stop reading it within a few megabytes), invalid UTF-8, UTF-16, NUL bytes,
-numbers past a float's range, duplicate keys, a header alone, blank lines, and CSV with
-formula cells, an enormous field and NUL bytes. Files the registry should take (a UTF-8
+the import must stop reading it within a few megabytes), invalid UTF-8, UTF-16, UTF-32,
+binary files, NUL bytes, numbers past a float's range, duplicate keys, a header alone,
+blank lines, CSV with formula cells, an enormous field and NUL bytes, and each format
+read as the other. Files the registry should take (a UTF-8
 BOM, a header alone, SQL-looking text) are imported and kept literally. The xfail tests
 mark bugs found here; each names the fix it waits for.
 """
@@ -102,6 +103,14 @@ def not_json(column: int, problem: str) -> str:
     return f"line 2: not valid JSON ({problem} at column {column})"
 
 
+# Bytes no text holds (a fixed draw, so that the refusal is the same each run), and the
+# start of a SQLite database: files given to import by mistake.
+BINARY = bytes((n * 167 + 13) % 256 for n in range(3000))
+SQLITE_START = b"SQLite format 3\x00\x10\x00\x01\x01\x00@  \x00\x00\x00\x05" + bytes(80)
+JSONL_KIND = "a JSON Lines file from 'registry export'"
+CSV_KIND = "a CSV file saved as UTF-8"
+
+
 REFUSED: dict[str, Refused] = {
     "arrays nested 100,000 deep": Refused(b"[" * 100_000 + b"\n", "line 1: JSON nested too deeply"),
     "objects nested 100,000 deep": Refused(
@@ -124,11 +133,27 @@ REFUSED: dict[str, Refused] = {
     "a UTF-8 sequence cut short": bad_utf8(b"\xe2\x82"),
     "UTF-16 with its BOM": Refused(
         (HEADER + site()).decode().encode("utf-16"),
-        "line 1: not UTF-8 (byte 1); save the file as UTF-8",
+        "line 1: the file is UTF-16 text, not UTF-8; save it as UTF-8",
     ),
     "UTF-16 without a BOM": Refused(
         (HEADER + site()).decode().encode("utf-16-le"),
-        "line 1: not valid JSON (Expecting property name enclosed in double quotes at column 2)",
+        "line 1: the file is UTF-16 text, not UTF-8; save it as UTF-8",
+    ),
+    "UTF-32 with its BOM": Refused(
+        (HEADER + site()).decode().encode("utf-32"),
+        "line 1: the file is UTF-32 text, not UTF-8; save it as UTF-8",
+    ),
+    "binary garbage": Refused(BINARY, f"line 1: the file is binary, not text; import {JSONL_KIND}"),
+    "a file of NUL bytes": Refused(
+        b"\x00" * 100, f"line 1: the file is binary, not text; import {JSONL_KIND}"
+    ),
+    "a SQLite database": Refused(
+        SQLITE_START, f"line 1: the file is binary, not text; import {JSONL_KIND}"
+    ),
+    "CSV read as JSON Lines": Refused(
+        CSV_HEADER + CSV_ROW + b"q\n",
+        "line 1: the file does not look like JSON Lines: its first line reads as a row of CSV, "
+        "not a JSON object; is it CSV? use --format csv",
     ),
     "a BOM on the second line": Refused(
         HEADER + b"\xef\xbb\xbf" + site(),
@@ -257,7 +282,24 @@ REFUSED: dict[str, Refused] = {
     ),
     "CSV in UTF-16": Refused(
         (CSV_HEADER + CSV_ROW + b"q\n").decode().encode("utf-16"),
-        "line 1: not UTF-8; save the file as UTF-8",
+        "line 1: the file is UTF-16 text, not UTF-8; save it as UTF-8",
+        csv=True,
+    ),
+    "CSV in UTF-16 without a BOM": Refused(
+        (CSV_HEADER + CSV_ROW + b"q\n").decode().encode("utf-16-be"),
+        "line 1: the file is UTF-16 text, not UTF-8; save it as UTF-8",
+        csv=True,
+    ),
+    "CSV of binary garbage": Refused(
+        BINARY, f"line 1: the file is binary, not text; import {CSV_KIND}", csv=True
+    ),
+    "a SQLite database read as CSV": Refused(
+        SQLITE_START, f"line 1: the file is binary, not text; import {CSV_KIND}", csv=True
+    ),
+    "JSON Lines read as CSV": Refused(
+        HEADER + site(),
+        "line 1: the file does not look like CSV: its first line is JSON; is it JSON Lines? "
+        "use --format jsonl",
         csv=True,
     ),
     "CSV with more cells than columns": Refused(

@@ -128,8 +128,14 @@ def test_confidence_is_derived_from_citations(palmyra: Registry) -> None:
     # Another source of the same publisher (case and spacing aside) is not independent.
     assert palmyra.cite(event.uid, source="newarab", quote="again").confidence == "single_source"
     assert palmyra.cite(event.uid, source="ians", quote="fell").confidence == "corroborated"
+    # A known level claimed for an event at `unknown` informs it; it does not contest it.
     assert (
         palmyra.cite(event.uid, source="ians-2", quote="x", claimed_level="destroyed").confidence
+        == "corroborated"
+    )
+    # A date whose range cannot overlap the event's conflicts with it.
+    assert (
+        palmyra.cite(event.uid, source="ians-2", quote="y", claimed_occurred="2014").confidence
         == "contested"
     )
 
@@ -146,7 +152,11 @@ def test_a_different_claimed_date_contests_the_event(palmyra: Registry) -> None:
         event.uid, source="ians", quote="q", claimed_occurred="2015-05-23/2016-03-25"
     )
     assert same.confidence is Confidence.CORROBORATED
-    other = palmyra.cite(event.uid, source="ians", quote="q", claimed_occurred="2015-05")
+    # A claim whose range lies inside the event's refines it and does not contest it.
+    inside = palmyra.cite(event.uid, source="ians", quote="r", claimed_occurred="2015-06")
+    assert inside.confidence is Confidence.CORROBORATED
+    # One that cannot overlap it conflicts.
+    other = palmyra.cite(event.uid, source="ians", quote="s", claimed_occurred="2015-04")
     assert other.confidence is Confidence.CONTESTED
 
 

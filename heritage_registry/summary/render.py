@@ -14,6 +14,7 @@ import functools
 import json
 import re
 import textwrap
+import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -25,6 +26,7 @@ from pydantic import TypeAdapter
 
 from heritage_registry import __version__
 from heritage_registry.models import SITE_TABLE
+from heritage_registry.render import safe_text
 from heritage_registry.summary import timeline
 from heritage_registry.summary.humandate import short_span
 from heritage_registry.summary.model import IndexEntry, SiteSummary, build_summary, period_words
@@ -62,29 +64,58 @@ _SLUGS_AFTER = (
 _MD_INLINE = re.compile(r"([\\`*_\[\]<|~])")
 _MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _MD_LINE_START = re.compile(r"^(?:([#+\-=>])|(\d{1,9})([.)])(?=\s|$))")
+# At the end of a heading, ` #` would be read as its closing sequence and dropped.
+_MD_CLOSING_HASHES = re.compile(r"(?<= )(?=#+$)")
 
 
 def md_escape(value: object) -> str:
-    """Text as one line of Markdown that shows exactly as written, even in a table cell."""
-    text = " ".join(str(value).split())
+    """Text as one line of Markdown that shows exactly as written, even in a table cell.
+
+    Control characters are shown as escapes (`\\x1b`), as in every text output.
+    """
+    text = safe_text(" ".join(str(value).split()))
     text = _MD_ENTITY.sub("&amp;", text)
     text = _MD_INLINE.sub(r"\\\1", text)
+    text = _MD_CLOSING_HASHES.sub("\\\\", text)
     return _MD_LINE_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], text)
 
 
-_CODE_SAFE = re.compile(r"[^`|\s]+")
-_URL_SAFE = re.compile(r"https?://[^\s<>`|\\]+")
+_CODE_SAFE = re.compile(r"[^`|\s\x00-\x1f\x7f-\x9f]+")
+
+# A link's address keeps these characters, as CommonMark renderers (markdown-it's
+# mdurl, GitHub's) do; any other is percent-encoded as UTF-8, and a `%` that starts no
+# escape is written `%25`. An address of these alone is written as an autolink.
+_HREF_KEEP = r"0-9A-Za-z;/?:@&=+$,\-_.!~*'()#"
+_HREF_PLAIN = re.compile(rf"https?://[{_HREF_KEEP}]+", re.IGNORECASE)
+_HREF_ENCODE = re.compile(rf"%(?![0-9A-Fa-f]{{2}})|[^{_HREF_KEEP}%]")
+
+
+def href(url: str) -> str:
+    """`url` percent-encoded as a Markdown renderer writes it in a link's `href`."""
+    return _HREF_ENCODE.sub(lambda m: urllib.parse.quote(m[0], safe=""), url)
 
 
 def _md_code(value: object) -> Markup | str:
-    """A code span where the text allows one (slugs, uids, EDTF), else escaped text."""
+    """A code span where the text allows one (slugs, uids, EDTF), else text (escaped by
+    `_md_finalize`, as every plain value is: escaping it here too would show the escapes)."""
     text = str(value)
-    return Markup(f"`{text}`") if _CODE_SAFE.fullmatch(text) else md_escape(text)
+    return Markup(f"`{text}`") if _CODE_SAFE.fullmatch(text) else text
 
 
 def _md_autolink(value: object) -> Markup | str:
-    text = str(value)
-    return Markup(f"<{text}>") if _URL_SAFE.fullmatch(text) else md_escape(text)
+    """A source's web address as a link to itself, or as text if it is not http(s).
+
+    The link's text shows the address as stored and its target is the address
+    percent-encoded: `<`, `>`, a backslash or a space cannot end it or make markup.
+    """
+    url = str(value)
+    if not url.lower().startswith(("http://", "https://")):
+        return url  # text: a `javascript:` address (refused in new input) is never a link
+    if _HREF_PLAIN.fullmatch(url) and not _MD_ENTITY.search(url) and "xn--" not in url.lower():
+        return Markup(f"<{url}>")
+    # In a `<...>` destination only backslash escapes and entities (`&amp;`) are read.
+    destination = href(url).replace("&", "\\&")
+    return Markup(f"[{md_escape(url)}](<{destination}>)")
 
 
 def _md_finalize(value: Any) -> Any:
@@ -254,21 +285,41 @@ def write_all(registry: Registry, directory: str | Path, format: str = "html") -
 
     Each summary is written as soon as it is built and then dropped: what stays is what
     the index shows of each site (`IndexEntry`, about half a kilobyte) and its path.
+    Each file appears whole or not at all (`heritage_registry.files`); one that cannot
+    be written raises `CannotWrite`, which says how many were written before it (whole;
+    the index is written last).
     """
+    from heritage_registry import files
+    from heritage_registry.errors import CannotWrite
+
     if format not in EXTENSIONS:
         raise ValueError(f"unknown summary format {format!r}; choose one of {', '.join(FORMATS)}")
     folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    if folder.exists() and not folder.is_dir():
+        raise CannotWrite(
+            str(directory), "it is a file, not a folder", "give a folder for the summaries"
+        )
+    created = files.make_folders(folder, str(directory))
+    written: list[Path] = []
     entries = []
-    for slug in _site_slugs(registry):
-        summary = build_summary(registry, slug)
-        path = folder / site_filename(slug, format)
-        path.write_text(render(summary, format), encoding="utf-8", newline="\n")
-        written.append(path)
-        entries.append(IndexEntry.of(summary))
-    index = folder / (INDEX_STEM + EXTENSIONS[format])
-    with index.open("w", encoding="utf-8", newline="\n") as out:
-        out.writelines(_index_parts(entries, format))
+    try:
+        for slug in _site_slugs(registry):
+            summary = build_summary(registry, slug)
+            path = folder / site_filename(slug, format)
+            files.write_text(path, render(summary, format))
+            written.append(path)
+            entries.append(IndexEntry.of(summary))
+        index = folder / (INDEX_STEM + EXTENSIONS[format])
+        with files.atomic_text(index) as out:
+            out.writelines(_index_parts(entries, format))
+    except CannotWrite as exc:
+        if not written:
+            files.remove_folders(created)
+        if not written:
+            state = "no summary was written"
+        else:
+            were = "site summary was" if len(written) == 1 else "site summaries were"
+            state = f"{len(written)} {were} written before it, each whole, and no index"
+        raise CannotWrite(exc.path, exc.reason, exc.fix, state=state) from None
     written.append(index)
     return written

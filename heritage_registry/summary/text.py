@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from heritage_registry.render import safe_text
 from heritage_registry.summary.model import (
     Conflict,
     EventSummary,
@@ -21,7 +22,9 @@ WIDTH = 100
 
 
 def _wrap(text: str, indent: str = "", hanging: str | None = None) -> list[str]:
-    text = " ".join(text.split())
+    # Every value from the records reaches the page through here: its control
+    # characters are shown as escapes, never sent to the terminal as themselves.
+    text = safe_text(" ".join(text.split()))
     if len(indent) + len(text) <= WIDTH:
         # Most lines fit: wrapping would cost more than the rest of the rendering.
         return [indent + text] if text else [indent.rstrip()]
@@ -111,7 +114,7 @@ def render_text(summary: SiteSummary) -> str:
     numbers = summary.event_numbers()
     width = len(str(len(summary.events)))
     lines: list[str] = []
-    title = f"{site.name}: damage summary"
+    title = safe_text(f"{site.name}: damage summary")
     lines += [*_wrap(title), "=" * min(len(title), WIDTH)]
     lines.append("")
     lines += _field("Site", f"{site.name} ({site.slug})")

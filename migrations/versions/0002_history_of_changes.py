@@ -6,7 +6,8 @@ Create Date: 2026-11-22 02:35:39.039926
 
 Adds the `change` table: every correction, retraction and added citation, with the
 record's state before and after, who made it and why. Downgrading refuses while the
-table holds history, which revision 0001 has nowhere to keep: export first.
+table holds history, which revision 0001 has nowhere to keep, unless the downgrade is
+confirmed (`registry db downgrade --yes`).
 """
 
 from collections.abc import Sequence
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel  # autogenerate renders sqlmodel.sql.sqltypes.AutoString
 from alembic import op
+
+from heritage_registry.schema import refuse_to_drop_data
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -72,12 +75,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    held = op.get_bind().execute(sa.text("SELECT COUNT(*) FROM change")).scalar_one()
-    if held:
-        raise RuntimeError(
-            f"the registry holds {held} history entries, which schema revision 0001 cannot "
-            "keep; export the registry (registry export -o FILE) before downgrading"
-        )
+    refuse_to_drop_data(op.get_bind(), op.get_context().config, "0002")
     with op.batch_alter_table("change", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_change_record_type_record_id"))
 

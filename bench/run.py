@@ -8,8 +8,8 @@ in one run, against baselines built in the same run:
 2. one site's summary, `heritage_registry.summary.build_summary`, in this process,
    median and p95 over random sites with events, and its ratio to hand-written SQL
    fetching the same rows;
-3. `registry summary --all -o DIR` and `registry export -o FILE`: wall time and the
-   child's own peak RSS;
+3. `registry summary --all -o DIR`, `registry export -o FILE` and `registry duplicates`:
+   wall time and the child's own peak RSS;
 4. `registry --help` as a ratio to `python -c "import click"`.
 
 It prints a Markdown table (metric, value, target, PASS/MISS) headed by the command
@@ -642,6 +642,35 @@ def bench_export(bench: Bench, results: Results, database: Path) -> None:
     )
 
 
+def bench_duplicates(bench: Bench, results: Results, database: Path) -> None:
+    """`registry duplicates --format json` over the whole registry: every site's pairs."""
+    output = bench.path("duplicates.json")
+    bench.say("registry duplicates --format json")
+    run = bench.cli(database, "duplicates", "--format", "json", log="duplicates.log", stdout=output)
+    pairs = json.loads(output.read_text(encoding="utf-8"))
+    output.unlink()
+    bench.say(f"took {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB, {len(pairs):,} pairs")
+    results.info["duplicates_pairs"] = len(pairs)
+    results.add(
+        Metric(
+            "duplicates_seconds",
+            f"`registry duplicates` wall, {len(pairs):,} pairs",
+            run.seconds,
+            "s",
+        )
+    )
+    results.add(
+        Metric(
+            "duplicates_peak_rss_mb",
+            "`registry duplicates` peak RSS",
+            run.peak_rss_mb,
+            "MB",
+            "< 300 MB",
+            run.peak_rss_mb < 300,
+        )
+    )
+
+
 def bench_help(bench: Bench, results: Results) -> None:
     """`registry --help` against the bare interpreter importing click, interleaved."""
     runs = bench.options.help_runs
@@ -788,6 +817,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             bench_summary_all(bench, results, database)
         bench_export(bench, results, database)
+        bench_duplicates(bench, results, database)
         bench_help(bench, results)
     finally:
         bench.cleanup()

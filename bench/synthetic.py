@@ -639,10 +639,7 @@ def generate(shape: Shape, path: Path, *, baseline_rows: bool = True) -> Generat
         site_monuments = _write_monuments(
             rng, clock, shape, site_slugs, descriptions, write, result, keep
         )
-        days = [text for text in dates if len(text) in (10, 11) and "/" not in text]
-        source_keys = _write_sources(
-            rng, clock, shape, days or ["2015-05-23"], write, result, keep, used_dates
-        )
+        source_keys = _write_sources(rng, clock, shape, write, result, keep, used_dates)
 
         # Events go to three quarters of the sites, unevenly: squaring a uniform draw
         # gives the first ranks many events; a shuffle decides which sites those are.
@@ -701,6 +698,8 @@ def generate(shape: Shape, path: Path, *, baseline_rows: bool = True) -> Generat
                         "claimed_occurred": claimed_occurred,
                         "claimed_level": claimed_level,
                         "date_resolution": resolution,
+                        "via": None,
+                        "mentions": [],
                         "recorded_at": cited_at,
                     }
                 )
@@ -732,6 +731,9 @@ def generate(shape: Shape, path: Path, *, baseline_rows: bool = True) -> Generat
                     "description": description,
                     "retracted_at": retracted_at,
                     "retraction_reason": retraction_reason,
+                    "merged_into": None,
+                    "merged_at": None,
+                    "merge_reason": None,
                     "recorded_at": recorded_at,
                     "updated_at": updated_at,
                     "citations": citations,
@@ -932,7 +934,6 @@ def _write_sources(
     rng: random.Random,
     clock: _Clock,
     shape: Shape,
-    days: list[str],
     write: Write,
     result: Generated,
     keep: bool,
@@ -944,8 +945,10 @@ def _write_sources(
         publisher = rng.choice(PUBLISHERS) if rng.random() < 0.85 else None
         published = None
         if rng.random() < 0.95:
-            # A day the events were dated with, sometimes approximate (an undated page).
-            published = rng.choice(days)
+            # A day after every event's (a source cannot report an event that begins
+            # after it was published), sometimes approximate.
+            day = _iso(LAST_DAY + dt.timedelta(days=1 + rng.randrange(365)))
+            published = day + "~" if rng.random() < 0.1 else day
             used_dates.add(published)
         key = f"{_slugify(publisher or 'unattributed')}-{(published or 'undated')[:10]}-{number}"
         drafts.append((key, publisher, published))

@@ -13,6 +13,7 @@ imported inside the commands that need it, so that `registry --help` answers at 
 
 from __future__ import annotations
 
+import difflib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -166,8 +167,89 @@ def _engine(ctx: click.Context, *, create: bool = True) -> sa.Engine:
     return engine
 
 
+# Options people reach for by another name, each with the real options it may mean: the
+# first that the command has is suggested (`--date` is add-event's --occurred and
+# add-source's --published). Click's own suggestions (close spellings) cover the rest.
+_EVENT_DATES = ("--occurred", "--published", "--claimed-occurred", "--since")
+_LEVELS = ("--level", "--claimed-level")
+OPTION_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "--date": _EVENT_DATES,
+    "--when": _EVENT_DATES,
+    "--on": _EVENT_DATES,
+    "--time": _EVENT_DATES,
+    "--severity": _LEVELS,
+    "--damage": _LEVELS,
+    "--damage-level": _LEVELS,
+    "--type": ("--kind",),
+    "--kind": ("--type",),
+    "--source-type": ("--type",),
+    "--publication-date": ("--published",),
+    "--from": ("--since",),
+    "--after": ("--since",),
+    "--to": ("--until",),
+    "--before": ("--until",),
+    "--text": ("--quote",),
+    "--excerpt": ("--quote",),
+    "--file": ("--quote-file",),
+    "--title": ("--name",),
+    "--name": ("--title",),
+    "--country-code": ("--country",),
+    "--latitude": ("--lat",),
+    "--longitude": ("--lon",),
+    "--lng": ("--lon",),
+    "--unesco": ("--unesco-id",),
+    "--whc": ("--unesco-id",),
+    "--qid": ("--wikidata",),
+    "--lang": ("--language",),
+    "--perpetrator": ("--actor",),
+    "--why": ("--reason",),
+    "--message": ("--reason",),
+    "--user": ("--by",),
+    "--origin": ("--via",),
+    "--out": ("--output",),
+}
+
+
+class ForgivingCommand(click.Command):
+    """A command that names the one option an unknown one most likely meant, and refuses
+    empty values.
+
+    `--date` is "No such option '--date'. Did you mean '--occurred'?" (`OPTION_SYNONYMS`),
+    `--ocurred` the same by its spelling (the closest, where click lists every close
+    one); a required option given as '' (`--publisher ''`) is refused naming the option,
+    not taken for a value.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            rest = super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            meant = self._meant(ctx, exc.option_name)
+            if meant is None:
+                raise
+            raise click.NoSuchOption(
+                exc.option_name,
+                message=f"No such option {exc.option_name!r}. Did you mean {meant!r}?",
+                ctx=ctx,
+            ) from None
+        for param in self.params:
+            value = ctx.params.get(param.name or "")
+            blank = isinstance(value, str) and not value.strip()
+            if isinstance(param, click.Option) and param.required and blank:
+                raise click.BadParameter("must not be empty; give a value", ctx, param)
+        return rest
+
+    def _meant(self, ctx: click.Context, option: str) -> str | None:
+        known = [name for param in self.get_params(ctx) for name in param.opts]
+        synonym = next((meant for meant in OPTION_SYNONYMS.get(option, ()) if meant in known), None)
+        close = difflib.get_close_matches(option, [name for name in known if name[:2] == "--"], 1)
+        return synonym or (close[0] if close else None)
+
+
 class OrderedGroup(click.Group):
     """A group that lists its commands in the order they are defined, not alphabetically."""
+
+    command_class = ForgivingCommand
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
@@ -236,7 +318,16 @@ def citation_options(function: F) -> F:
         [
             click.option("--source", required=True, metavar="KEY", help="The source's key."),
             click.option(
-                "--quote", required=True, metavar="TEXT", help="The source's words, verbatim."
+                "--quote",
+                metavar="TEXT",
+                help="The source's words, verbatim; - reads them from standard input. "
+                "This or --quote-file is required.",
+            ),
+            click.option(
+                "--quote-file",
+                metavar="FILE",
+                type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+                help="Read the quote from FILE (UTF-8; - is standard input) instead of --quote.",
             ),
             vocabulary_option(
                 "--stance",
@@ -269,6 +360,60 @@ def citation_options(function: F) -> F:
     ):
         function = decorator(function)
     return function
+
+
+def _quote(quote: str | None, quote_file: str | None) -> str:
+    """The quote: --quote's text, standard input for `--quote -`, or --quote-file's text."""
+    if (quote is None) == (quote_file is None):
+        raise click.UsageError(
+            "give the quote once: --quote TEXT or --quote-file FILE, not both"
+            if quote is not None
+            else "give the quote: --quote TEXT (- reads standard input) or --quote-file FILE"
+        )
+    if quote_file is not None:
+        option, text = "--quote-file", _read_quote(quote_file, "--quote-file")
+    elif quote == "-":
+        option, text = "--quote", _read_quote("-", "--quote")
+    else:
+        option, text = "--quote", quote or ""
+    if not text.strip():
+        raise click.BadParameter(
+            "the quote must not be empty; give the source's words", param_hint=f"'{option}'"
+        )
+    return text
+
+
+def _read_quote(path: str, option: str) -> str:
+    """The UTF-8 text of `path` (- is standard input), refused beyond a quote's length."""
+    from heritage_registry.models import QUOTE_MAX
+
+    # A quote is at most QUOTE_MAX characters of at most 4 bytes each, after a BOM: no
+    # more is read, so that a mistaken file (a disk image) is refused, not loaded.
+    limit = 4 * QUOTE_MAX + 3
+    shown = "standard input" if path == "-" else path
+    try:
+        with click.open_file(path, "rb") as handle:
+            data = bytes(handle.read(limit + 1))
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot read {shown}: {exc.strerror or exc}", param_hint=f"'{option}'"
+        ) from None
+    try:
+        text = data[:limit].decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if len(data) <= limit:
+            raise click.BadParameter(
+                f"{shown} is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}); "
+                "save it as UTF-8",
+                param_hint=f"'{option}'",
+            ) from None
+        text = ""
+    if len(data) > limit or len(text) > QUOTE_MAX:
+        raise click.BadParameter(
+            f"{shown} holds more than {QUOTE_MAX} characters; a quote is at most {QUOTE_MAX}",
+            param_hint=f"'{option}'",
+        )
+    return text
 
 
 def _given(**fields: Any) -> dict[str, Any]:
@@ -697,7 +842,8 @@ def add_event(
     actor: str | None,
     description: str | None,
     source: str,
-    quote: str,
+    quote: str | None,
+    quote_file: str | None,
     stance: str | None,
     location: str | None,
     date_resolution: str | None,
@@ -715,13 +861,14 @@ def add_event(
         --occurred 2015-05/2016-03-27 --actor 'Islamic State' \\
         --source newarab-2016-03-27 --quote 'since IS seized it in May 2015')
     """
+    words = _quote(quote, quote_file)
     event = _registry(ctx, write=True).add_event(
         site=site,
         cause=cause,
         damage_level=level,
         occurred=occurred,
         source=source,
-        quote=quote,
+        quote=words,
         **_given(
             monument=monument,
             actor=actor,
@@ -767,7 +914,8 @@ def cite(
     ctx: click.Context,
     uid: str,
     source: str,
-    quote: str,
+    quote: str | None,
+    quote_file: str | None,
     stance: str | None,
     location: str | None,
     date_resolution: str | None,
@@ -784,17 +932,20 @@ def cite(
     origin); a dispute, or a date or level that conflicts with the event's, makes it
     contested. A claimed date inside the event's, or a level where the event's is
     unknown, adds detail without contesting it. The citation goes into the event's
-    history, with who added it (--by).
+    history, with who added it (--by). The uid of an event merged into another leads
+    there: that event is cited, and a note on standard error says so.
 
     \b
     Example:
       registry cite "$uid" --source ians-2016-03-27 \\
         --quote 'The Syrian army fully recaptured the ancient city of Palmyra'
     """
-    event = _registry(ctx, write=True).cite(
+    words = _quote(quote, quote_file)
+    registry = _registry(ctx, write=True)
+    event = registry.cite(
         uid,
         source=source,
-        quote=quote,
+        quote=words,
         **_given(
             stance=stance,
             location=location,
@@ -806,7 +957,17 @@ def cite(
         ),
         by=by,
     )
+    if event.uid != uid:
+        _merge_notes(registry.event_trail(uid), "citing")
     _say(f"Cited source {source} on event {event.uid}; its confidence is {event.confidence}.")
+
+
+def _merge_notes(trail: list[Any], doing: str) -> None:
+    """Say, on standard error, which merges a uid was followed through, and to where."""
+    from heritage_registry import merges
+
+    for line in merges.notes(trail, doing):
+        _say(render.safe_text(line, lines=False))
 
 
 # Corrections and history -----------------------------------------------------------
@@ -1023,6 +1184,61 @@ def retract(ctx: click.Context, uid: str, reason: str, by: str | None) -> None:
     _say(f"Retracted event {event.uid}.")
 
 
+@main.command("duplicates")
+@click.option("--site", metavar="SLUG", help="Only the pairs of this site.")
+@format_option("text", "json")
+@click.pass_context
+def duplicates_command(ctx: click.Context, site: str | None, output_format: str) -> None:
+    """List pairs of events that may record one incident, strongest first.
+
+    Two events are a pair when they are at one site, their dates may overlap (an open
+    end reaches any date), they do not name two different monuments, and they name the
+    same known cause or quote the same words; retracted and merged events are left
+    out. Each pair shows its reasons (same site, same monument, overlapping dates, same
+    cause, same level, shared source, shared quote) and a score weighing them, the same
+    words most. Judge each pair; fold one incident recorded twice with 'registry
+    merge-events'.
+
+    \b
+    Example:
+      registry duplicates --site palmyra
+      registry duplicates --format json
+    """
+    pairs = [pair.as_json() for pair in _registry(ctx).duplicates(site)]
+    if output_format == "json":
+        click.echo(render.json_text(pairs), nl=False)
+        return
+    click.echo(render.duplicates_text(pairs), nl=False)
+
+
+@main.command("merge-events")
+@click.argument("keep")
+@click.argument("other")
+@change_options
+@click.pass_context
+def merge_events(ctx: click.Context, keep: str, other: str, reason: str, by: str | None) -> None:
+    """Fold the event OTHER into KEEP: one incident recorded twice.
+
+    OTHER's citations move to KEEP, but for those KEEP has already (the same source,
+    quote and location), which are dropped and kept in OTHER's history. OTHER is kept,
+    marked merged and counted nowhere; its uid leads to KEEP from then on. Both events'
+    histories record the merge, with --reason and --by.
+
+    \b
+    Example:
+      registry merge-events 3006cef2-57e9-44a2-a1d2-b4ccda24ae0c \\
+        93b66f46-7152-4ee7-a52a-ae762d28f389 --reason 'one occupation, two reports'
+    """
+    merged = _registry(ctx, write=True).merge_events(keep, other, reason=reason, by=by)
+    moved = f"{merged.moved} citation{'' if merged.moved == 1 else 's'} moved"
+    if merged.dropped:
+        moved += f", {merged.dropped} dropped as {'a repeat' if merged.dropped == 1 else 'repeats'}"
+    _say(
+        f"Merged event {merged.merged.uid} into {merged.event.uid} ({moved}); its confidence "
+        f"is {merged.event.confidence}."
+    )
+
+
 @main.command()
 @click.argument("uid", required=False)
 @click.option("--site", metavar="SLUG", help="The history of this site (with --monument: of it).")
@@ -1073,7 +1289,7 @@ def history(
 # Listing --------------------------------------------------------------------------
 
 
-class ListCommand(click.Command):
+class ListCommand(ForgivingCommand):
     """A `list` subcommand whose unknown options say which kind of record they filter."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -1337,11 +1553,17 @@ def show_source(ctx: click.Context, key: str, output_format: str) -> None:
 def show_event(ctx: click.Context, uid: str, output_format: str) -> None:
     """Show the event UID with its confidence and every citation.
 
+    The uid of an event merged into another leads there: that event is shown, and a note
+    on standard error says so ('registry history UID' shows the merged event's own
+    history).
+
     \b
     Example:
       registry show event 3006cef2-57e9-44a2-a1d2-b4ccda24ae0c --format json
     """
-    event = _registry(ctx).get_event(uid)
+    trail = _registry(ctx).event_trail(uid)
+    _merge_notes(trail, "showing")
+    event = trail[-1]
     if output_format == "json":
         _print_json(event)
         return
@@ -1378,8 +1600,9 @@ def summary(
 ) -> None:
     """Write the damage summary of SITE, or of every site with --all.
 
-    The summary shows the site's monuments, a timeline of its events with every
-    citation, where sources disagree, and the sources cited. html is one
+    The summary shows the site's monuments (with the events that mention them), a
+    timeline of its events with every citation, where sources disagree, what sources
+    add (dates and levels that refine the record), and the sources cited. html is one
     self-contained page; json follows the schema shipped in the package. The same
     records always give the same bytes: the summary is dated by the registry's
     latest recorded change, never by the clock.

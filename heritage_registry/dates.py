@@ -30,6 +30,7 @@ import math
 import re
 import struct
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,10 +41,17 @@ from edtf.parser.parser_classes import (
     LATEST,
     UA,
     Date,
+    EDTFObject,
+    ExponentialYear,
     Interval,
     Level1Interval,
     Level2Interval,
+    Level2Season,
+    LongYear,
+    MultipleDates,
+    OneOfASet,
     PartialUnspecified,
+    Season,
     UncertainOrApproximate,
     UnspecifiedIntervalSection,
 )
@@ -126,10 +134,29 @@ def _fast_parse(text: str) -> Any:
 
 
 def _not_edtf(text: str) -> EdtfError:
+    """The refusal of every EDTF field: what the text most likely meant, when it can tell.
+
+    A date written for people (`Aug 2015`, `23/08/2015`) gets its EDTF as a suggestion,
+    never a silent conversion; one whose day and month may be either way round gets both.
+    """
+    readings = suggest(text)
+    if len(readings) == 1:
+        return EdtfError(f"{text!r} is not an EDTF date; did you mean {readings[0]}?")
+    if readings:
+        first, second = (_reading_words(reading) for reading in readings)
+        return EdtfError(
+            f"{text!r} is not an EDTF date, and its day and month could be either way round: "
+            f"did you mean {first} or {second}?"
+        )
     return EdtfError(
         f"{text!r} is not an EDTF date; write e.g. 2015-05-23, 2015-02, 2015-04~, "
         "2015-05-23/2016-03-25, ../2015-04 or 12XX"
     )
+
+
+# Neither end given: the grammar takes `../..` (and refuses the rest), but a date that
+# says nothing of when is no date.
+_NO_ENDS = frozenset({"..", "../..", "/..", "../", "/"})
 
 
 def _parse_slow(text: str) -> Any:
@@ -140,6 +167,11 @@ def _parse_slow(text: str) -> Any:
     """
     if len(text) > MAX_EDTF_LENGTH:
         raise EdtfError(f"is longer than {MAX_EDTF_LENGTH} characters")
+    if text.strip() in _NO_ENDS:
+        raise EdtfError(
+            f"{text!r} is not an EDTF date: it gives neither end, which says nothing of when; "
+            "give at least one, e.g. ../2016-03-27 or 2015-05/.."
+        )
     try:
         # The library prints "trying to ..." to standard output before re-raising a
         # constructor's error (`../`, `/..`); a refusal must stay a one-line message.
@@ -153,7 +185,7 @@ def _parse_slow(text: str) -> Any:
         value = _built_digits(text)
         if value is None:
             raise _not_edtf(text) from exc
-    return _with_digits_bounded(value, text)
+    return _bounded(value, text)
 
 
 # Unspecified digits -------------------------------------------------------------------
@@ -243,19 +275,124 @@ def _built_digits(text: str) -> Any:
     return Level2Interval(*sides)  # type: ignore[no-untyped-call]
 
 
-def _with_digits_bounded(value: Any, text: str) -> Any:
-    """`value` with each date of unspecified digits in it one that can be bounded."""
+# Seasons and significant digits ------------------------------------------------------
 
-    def bounded(part: Any) -> Any:
-        if isinstance(part, PartialUnspecified) and not isinstance(part, UnspecifiedDigits):
-            return UnspecifiedDigits(year=part.year, month=part.month, day=part.day)  # type: ignore[no-untyped-call]
-        return part
+# Winter (24; 28 in the northern hemisphere; 30, summer, in the southern) runs from
+# December into the next year; the edtf library ends it on 31 December.
+_YEAR_CROSSING_SEASONS = frozenset({24, 28, 30})
 
-    if isinstance(value, Level2Interval):
-        value.lower, value.upper = bounded(value.lower), bounded(value.upper)
-    value = bounded(value)
-    parts = (value.lower, value.upper) if isinstance(value, Level2Interval) else (value,)
-    for part in parts:
+
+class YearCrossingSeason(Level2Season):
+    """A season from December of its year to the end of February of the next (`2015-24`)."""
+
+    def _strict_date(self, lean: str = EARLIEST) -> time.struct_time:
+        year = int(self.year)
+        if lean == EARLIEST:
+            return time.struct_time((year, 12, 1, 0, 0, 0, 0, 0, -1))
+        return time.struct_time((year + 1, 2, _days_in(year + 1, 2), 0, 0, 0, 0, 0, -1))
+
+
+def _significant_years(written: str, digits: int) -> tuple[int, int]:
+    """The years a year of `digits` significant digits spans: `1950` S2 is 1900 to 1999."""
+    year = int(written)
+    hidden = len(written.lstrip("-")) - digits
+    if hidden <= 0:
+        return year, year
+    step = 10**hidden
+    low = abs(year) // step * step
+    high = low + step - 1
+    return (low, high) if year >= 0 else (-high, -low)
+
+
+def _year_struct(year: int, lean: str) -> time.struct_time:
+    month, day = (1, 1) if lean == EARLIEST else (12, 31)
+    return time.struct_time((year, month, day, 0, 0, 0, 0, 0, -1))
+
+
+class SignificantYear(Date):
+    """A year with significant digits (`1950S2`: some year of 1900 to 1999, about 1950).
+
+    The edtf library bounds it by the estimate alone.
+    """
+
+    def _strict_date(self, lean: str = EARLIEST) -> time.struct_time:
+        low, high = _significant_years(self.year or "", self.significant_digits or 0)
+        return _year_struct(low if lean == EARLIEST else high, lean)
+
+
+class SignificantLongYear(LongYear):
+    """`Y171010000S3`: some year of 171000000 to 171999999."""
+
+    def _strict_date(self, lean: str = EARLIEST) -> time.struct_time:
+        low, high = _significant_years(self.year, self.significant_digits or 0)
+        return _year_struct(low if lean == EARLIEST else high, lean)
+
+
+class SignificantExponentialYear(ExponentialYear):
+    """`Y3388E2S3`: some year of 338000 to 338999."""
+
+    def _strict_date(self, lean: str = EARLIEST) -> time.struct_time:
+        written = str(self._precise_year())
+        low, high = _significant_years(written, self.significant_digits or 0)
+        return _year_struct(low if lean == EARLIEST else high, lean)
+
+
+def _rebuilt(part: Any) -> Any:
+    """`part` as an object whose bounds are right, where the edtf library's are not."""
+    if isinstance(part, PartialUnspecified) and not isinstance(part, UnspecifiedDigits):
+        return UnspecifiedDigits(year=part.year, month=part.month, day=part.day)  # type: ignore[no-untyped-call]
+    if (
+        isinstance(part, Season)
+        and not isinstance(part, YearCrossingSeason)
+        and int(part.season) in _YEAR_CROSSING_SEASONS
+    ):
+        return YearCrossingSeason(year=part.year, season=part.season)  # type: ignore[no-untyped-call]
+    significant = getattr(part, "significant_digits", None)
+    if significant and type(part) is Date and part.month is None:
+        return SignificantYear(year=part.year, significant_digits=str(significant))
+    if significant and type(part) is LongYear:
+        return SignificantLongYear(part.year, str(significant))
+    if significant and type(part) is ExponentialYear:
+        return SignificantExponentialYear(part.base, part.exponent, str(significant))  # type: ignore[no-untyped-call]
+    return part
+
+
+def _parts(value: Any) -> Iterator[Any]:
+    """`value` and every EDTF object inside it: interval ends, qualified dates, set members."""
+    yield value
+    for name in ("date", "lower", "upper"):
+        inner = getattr(value, name, None)
+        if isinstance(inner, EDTFObject):
+            yield from _parts(inner)
+    for inner in getattr(value, "objects", ()):
+        yield from _parts(inner)
+
+
+def _bounded(value: Any, text: str) -> Any:
+    """`value` with each part whose bounds the edtf library gets wrong rebuilt (`_rebuilt`).
+
+    Refused: a date whose unspecified digits name no calendar date (`156X-09-31`), and
+    one whose year is all unspecified (`XXXX`), which says nothing of when.
+    """
+
+    def rebuild(part: Any) -> Any:
+        for name in ("date", "lower", "upper"):
+            inner = getattr(part, name, None)
+            if isinstance(inner, EDTFObject):
+                setattr(part, name, rebuild(inner))
+        if isinstance(part, OneOfASet | MultipleDates):
+            part.objects = tuple(rebuild(inner) for inner in part.objects)
+        return _rebuilt(part)
+
+    value = rebuild(value)
+    for part in _parts(value):
+        year = getattr(part, "year", None) if isinstance(part, Date) else None
+        if isinstance(year, str) and year.lstrip("-") and set(year.lstrip("-")) == {"X"}:
+            raise EdtfError(
+                f"{text!r} leaves every digit of the year unspecified, which says nothing of "
+                "when; give the digits the source gives (2015, 201X, 20XX) or an open end "
+                "(../2016-03-27)"
+            )
         if isinstance(part, UnspecifiedDigits) and (
             _extreme_day(part.year, part.month, part.day, latest=False) is None
         ):
@@ -289,14 +426,24 @@ def _open_ends(value: Any) -> tuple[bool, bool]:
     )
 
 
-def _to_date(value: Any) -> dt.date | None:
+def _to_date(value: Any, text: str) -> dt.date | None:
     if isinstance(value, float) and math.isinf(value):
         return None
     if not isinstance(value, time.struct_time):
-        raise EdtfError(f"has a bound the calendar cannot hold ({value!r})")
+        raise EdtfError(f"{text!r} has a bound the calendar cannot hold ({value!r})")
     if value.tm_year < dt.MINYEAR or value.tm_year > dt.MAXYEAR:
-        raise EdtfError("falls outside the years 1 to 9999, which event and source dates must")
+        raise EdtfError(
+            f"{text!r} reaches the year {value.tm_year}, outside the years 1 to 9999 in which "
+            "event and source dates must fall"
+        )
     return dt.date(value.tm_year, value.tm_mon, value.tm_mday)
+
+
+# The years a construction date may reach: a monument's `built` is bounded by year alone
+# (Nimrud's palaces are of the 9th century BCE), but a year must still fit a database's
+# integer, and a building of more than a hundred thousand years ago is a typing mistake.
+MIN_BUILT_YEAR = -99_999
+MAX_BUILT_YEAR = dt.MAXYEAR
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
@@ -305,8 +452,8 @@ def bounds(text: str) -> Bounds:
     value = parse(text)
     open_lower, open_upper = _open_ends(value)
     try:
-        earliest = None if open_lower else _to_date(value.lower_strict())
-        latest = None if open_upper else _to_date(value.upper_strict())
+        earliest = None if open_lower else _to_date(value.lower_strict(), text)
+        latest = None if open_upper else _to_date(value.upper_strict(), text)
     except (ValueError, OverflowError) as exc:
         if isinstance(exc, EdtfError):
             raise
@@ -331,6 +478,11 @@ def year_bounds(text: str) -> tuple[int | None, int | None]:
             return None
         if not isinstance(bound, time.struct_time):
             raise EdtfError(f"{text!r} has a bound the calendar cannot hold")
+        if not MIN_BUILT_YEAR <= bound.tm_year <= MAX_BUILT_YEAR:
+            raise EdtfError(
+                f"{text!r} reaches the year {bound.tm_year}, outside the years "
+                f"{MIN_BUILT_YEAR} to {MAX_BUILT_YEAR} in which a construction date must fall"
+            )
         return int(bound.tm_year)
 
     earliest = None if open_lower else year(value.lower_strict())
@@ -338,3 +490,235 @@ def year_bounds(text: str) -> tuple[int | None, int | None]:
     if earliest is not None and latest is not None and earliest > latest:
         raise EdtfError(f"{text!r} ends before it starts")
     return earliest, latest
+
+
+# Dates written for people -------------------------------------------------------------
+# What `_not_edtf` suggests for a date as a report writes it: `Aug 2015`, `23/08/2015`,
+# `August 23, 2015`, `2015-08-23 to 2015-08-30`. A few unambiguous English shapes are
+# read by the patterns below, with the standard library's calendar: a general date parser
+# (dateutil's) fills a missing day from today and picks a day-month order silently, the
+# very guesses a suggestion must show instead. Anything else gets no suggestion, and a
+# suggestion is only ever shown, never stored.
+
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_MONTH_WORDS = (
+    {name.lower(): number for number, name in enumerate(_MONTH_NAMES, 1)}
+    | {name[:3].lower(): number for number, name in enumerate(_MONTH_NAMES, 1)}
+    | {"sept": 9}
+)
+# EDTF's seasons (level 1): 21 spring, 22 summer, 23 autumn, 24 winter.
+_SEASON_WORDS = {"spring": 21, "summer": 22, "autumn": 23, "fall": 23, "winter": 24}
+_APPROXIMATE = re.compile(r"(?:circa|ca|c|about|around|approximately|approx)\.?\s+(.+)")
+_BEFORE = re.compile(r"(?:before|by)\s+(.+)")
+_AFTER = re.compile(r"after\s+(.+)")
+# `between A and B`, `[from] A to B`, `A - B`, and A and B joined by an en or em dash.
+_RANGE = re.compile(
+    r"between\s+(?P<a>.+?)\s+and\s+(?P<b>.+)"
+    r"|(?:from\s+)?(?P<c>.+?)(?:\s+(?:to|until|till|through)\s+|\s*[\u2013\u2014]\s*|\s+-\s+)"
+    r"(?P<d>.+)"
+)
+_NUMERIC = re.compile(r"([0-9]{1,4})[-/.]([0-9]{1,4})(?:[-/.]([0-9]{1,4}))?")
+# A date already in EDTF's shape, qualified, as one end of a range written for people.
+_QUALIFIED = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([~?%])")
+_DECADE = re.compile(r"(?:the\s+)?([0-9]{3})0'?s")
+_CENTURY = re.compile(r"(?:the\s+)?([0-9]{1,2})(?:st|nd|rd|th)\s+century")
+_ORDINAL = re.compile(r"([0-9])(?:st|nd|rd|th)\b")
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One way to read a date written for people: its EDTF and its calendar span."""
+
+    edtf: str
+    earliest: dt.date
+    latest: dt.date
+
+
+def _calendar_reading(year: int, month: int | None, day: int | None) -> _Reading | None:
+    """A year, a month or a day that the calendar holds; None for one it does not."""
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        return None
+    if month is None:
+        return _Reading(f"{year:04d}", dt.date(year, 1, 1), dt.date(year, 12, 31))
+    if not 1 <= month <= 12:
+        return None
+    last = calendar.monthrange(year, month)[1]
+    if day is None:
+        return _Reading(
+            f"{year:04d}-{month:02d}", dt.date(year, month, 1), dt.date(year, month, last)
+        )
+    if not 1 <= day <= last:
+        return None
+    when = dt.date(year, month, day)
+    return _Reading(f"{year:04d}-{month:02d}-{day:02d}", when, when)
+
+
+def _number(text: str | None) -> int | None:
+    return None if text is None else int(text)
+
+
+def _found(*readings: _Reading | None) -> list[_Reading]:
+    """The readings that name a date, each once, in order."""
+    found: list[_Reading] = []
+    for reading in readings:
+        if reading is not None and reading not in found:
+            found.append(reading)
+    return found
+
+
+def _numeric_readings(first: str, second: str, third: str | None) -> list[_Reading]:
+    """`2015/08/23`, `2015-8`, `8/2015`, and `23/08/2015` or `08/23/2015`."""
+    if third is None:
+        if len(first) == 4 and len(second) <= 2:
+            return _found(_calendar_reading(int(first), int(second), None))
+        if len(second) == 4 and len(first) <= 2:
+            return _found(_calendar_reading(int(second), int(first), None))
+        return []
+    if len(first) == 4 and len(second) <= 2 and len(third) <= 2:
+        return _found(_calendar_reading(int(first), int(second), int(third)))
+    if len(third) != 4 or len(first) > 2 or len(second) > 2:
+        # A two-digit year is left alone: which century is a guess.
+        return []
+    # Day first (23/08/2015, most of the world) or month first (08/23/2015, the US):
+    # both are offered where both name a date.
+    year, a, b = int(third), int(first), int(second)
+    return _found(_calendar_reading(year, b, a), _calendar_reading(year, a, b))
+
+
+def _word_readings(text: str) -> list[_Reading]:
+    """`Aug 2015`, `23 August 2015`, `August 23rd, 2015`, `spring 2015`."""
+    text = _ORDINAL.sub(r"\1", text)
+    if re.search(r"[^a-z0-9\s,.]", text):
+        return []
+    tokens = re.findall(r"[a-z]+|[0-9]+", text)
+    shape = "".join(
+        "m"
+        if token in _MONTH_WORDS
+        else "s"
+        if token in _SEASON_WORDS
+        else "y"
+        if token.isdigit() and len(token) == 4
+        else "d"
+        if token.isdigit() and len(token) <= 2
+        else "?"
+        for token in tokens
+    )
+    if shape == "y":
+        return _found(_calendar_reading(int(tokens[0]), None, None))
+    if shape == "my":
+        return _found(_calendar_reading(int(tokens[1]), _MONTH_WORDS[tokens[0]], None))
+    if shape == "dmy":
+        return _found(_calendar_reading(int(tokens[2]), _MONTH_WORDS[tokens[1]], int(tokens[0])))
+    if shape == "mdy":
+        return _found(_calendar_reading(int(tokens[2]), _MONTH_WORDS[tokens[0]], int(tokens[1])))
+    if shape == "sy" and dt.MINYEAR <= int(tokens[1]) < dt.MAXYEAR:
+        edtf = f"{int(tokens[1]):04d}-{_SEASON_WORDS[tokens[0]]}"
+        span = bounds(edtf)
+        assert span.earliest is not None
+        assert span.latest is not None
+        return [_Reading(edtf, span.earliest, span.latest)]
+    return []
+
+
+def _side_readings(text: str) -> list[_Reading]:
+    """The readings of one date (not a range), day first before month first."""
+    text = text.strip(" ,")
+    approximate = _APPROXIMATE.fullmatch(text)
+    if approximate:
+        return [
+            _Reading(f"{inner.edtf}~", inner.earliest, inner.latest)
+            for inner in _side_readings(approximate.group(1))
+            if inner.edtf[-1].isdigit()
+        ]
+    numeric = _NUMERIC.fullmatch(text)
+    if numeric:
+        return _numeric_readings(*numeric.groups())
+    qualified = _QUALIFIED.fullmatch(text)
+    if qualified:
+        year, month, day, qualifier = qualified.groups()
+        plain = _calendar_reading(int(year), _number(month), _number(day))
+        return (
+            []
+            if plain is None
+            else [_Reading(plain.edtf + qualifier, plain.earliest, plain.latest)]
+        )
+    decade = _DECADE.fullmatch(text)
+    if decade and int(decade.group(1)) > 0:
+        start = int(decade.group(1)) * 10
+        return [_Reading(f"{decade.group(1)}X", dt.date(start, 1, 1), dt.date(start + 9, 12, 31))]
+    century = _CENTURY.fullmatch(text)
+    if century and 2 <= int(century.group(1)) <= 99:
+        # The 13th century is 12XX, as DOMAIN.md has it.
+        start = (int(century.group(1)) - 1) * 100
+        edtf = f"{start // 100:02d}XX"
+        return [_Reading(edtf, dt.date(start, 1, 1), dt.date(start + 99, 12, 31))]
+    return _word_readings(text)
+
+
+def _range_readings(lower: str, upper: str) -> list[_Reading]:
+    """`lower` to `upper`: the day-first readings of both ends, then the month-first ones."""
+    starts, ends = _side_readings(lower), _side_readings(upper)
+    if not starts or not ends:
+        return []
+    readings: list[_Reading] = []
+    for choice in (0, 1):
+        start, end = starts[min(choice, len(starts) - 1)], ends[min(choice, len(ends) - 1)]
+        if start.earliest <= end.latest:
+            readings.append(_Reading(f"{start.edtf}/{end.edtf}", start.earliest, end.latest))
+    return _found(*readings)
+
+
+def _readings(text: str) -> list[_Reading]:
+    text = " ".join(text.lower().split())
+    before, after = _BEFORE.fullmatch(text), _AFTER.fullmatch(text)
+    if before:
+        return [
+            _Reading(f"../{inner.edtf}", inner.earliest, inner.latest)
+            for inner in _side_readings(before.group(1))
+        ]
+    if after:
+        return [
+            _Reading(f"{inner.edtf}/..", inner.earliest, inner.latest)
+            for inner in _side_readings(after.group(1))
+        ]
+    found = _side_readings(text)
+    interval = None if found else _RANGE.fullmatch(text)
+    if interval is None:
+        return found
+    if interval.group("a") is not None:
+        return _range_readings(interval.group("a"), interval.group("b"))
+    return _range_readings(interval.group("c"), interval.group("d"))
+
+
+def suggest(text: str) -> list[str]:
+    """The EDTF a date written for people most likely means: no, one or two readings.
+
+    `Aug 2015` is `2015-08`; `23/08/2015` is `2015-08-23` (no month is the 23rd);
+    `03/04/2015` reads either way, `2015-04-03` (day first) or `2015-03-04`. A suggestion
+    for a message, never a conversion.
+    """
+    if len(text) > MAX_EDTF_LENGTH:
+        return []
+    return [reading.edtf for reading in _readings(text)][:2]
+
+
+def _reading_words(edtf: str) -> str:
+    """`2015-04-03 (3 April 2015)`: a reading with its meaning, to tell two apart."""
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", edtf)
+    if match is None:
+        return edtf
+    year, month, day = (int(part) for part in match.groups())
+    return f"{edtf} ({day} {_MONTH_NAMES[month - 1]} {year})"

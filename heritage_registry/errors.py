@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
+from heritage_registry.vocab import nearest
+
 
 class RegistryError(Exception):
     """Base of every error the registry raises on purpose."""
@@ -64,6 +66,20 @@ class EventNotFound(NotFound):
     kind = "event"
 
 
+class AmbiguousUid(RegistryError, LookupError):
+    """A uid prefix that begins more than one event's uid."""
+
+    def __init__(self, prefix: str, candidates: Iterable[str], *, more: bool = False) -> None:
+        self.prefix = prefix
+        self.candidates = list(candidates)
+        shown = ", ".join(self.candidates) + (", ..." if more else "")
+        count = f"more than {len(self.candidates)}" if more else str(len(self.candidates))
+        super().__init__(
+            f"uid prefix {prefix!r} is ambiguous: it begins {count} events' uids ({shown}); "
+            "give more of the uid"
+        )
+
+
 class Duplicate(RegistryError):
     """A record whose slug, key or uid is already taken."""
 
@@ -107,6 +123,14 @@ def _shorten(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def unknown_value(what: str, given: object, values: Iterable[str]) -> str:
+    """`unknown kind 'templ'; did you mean 'temple'? choose one of: ...`, for a vocabulary."""
+    choices = list(values)
+    close = nearest(given, choices) if isinstance(given, str) else None
+    hint = f"did you mean {close!r}? " if close else ""
+    return f"unknown {what} {given!r}; {hint}choose one of: {', '.join(choices)}"
+
+
 def describe_validation_error(exc: ValidationError) -> str:
     """One line for the first problem pydantic found, naming the field and the fix."""
     errors = exc.errors(include_url=False)
@@ -115,9 +139,9 @@ def describe_validation_error(exc: ValidationError) -> str:
     kind = first["type"]
     given = first.get("input")
     if kind == "enum":
-        choices = ", ".join(re.findall(r"'([^']*)'", first.get("ctx", {}).get("expected", "")))
+        values = re.findall(r"'([^']*)'", first.get("ctx", {}).get("expected", ""))
         leaf = str(first["loc"][-1]) if first["loc"] else field
-        message = f"unknown {leaf.replace('_', ' ')} {given!r}; choose one of: {choices}"
+        message = unknown_value(leaf.replace("_", " "), given, values)
     elif kind == "string_pattern_mismatch":
         hint = _PATTERN_HINTS.get(str(first.get("ctx", {}).get("pattern", "")), "")
         message = f"{field}: {_shorten(given)} is not valid{hint}"

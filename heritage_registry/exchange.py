@@ -15,6 +15,13 @@ every reference and uid, and stages the normalised records in a temporary SQLite
 the second writes the staged records with SQLAlchemy Core `executemany`, in transactions
 of bounded size. Memory stays bounded by the batch size and by the number of sites,
 monuments and sources, however many events the file holds.
+
+An event merged into another (`merges`) carries `merged_into`, the other's uid, which may
+name an event later in the file or already in the registry: the import checks that it
+does (at the same site, without a circle of merges) and writes the merged events last,
+in the final transaction, once the events they point to are in. The citations given for
+an event whose uid leads to another, through merges in the file or in the registry, are
+added to the event it leads to, and the report says so.
 """
 
 from __future__ import annotations
@@ -34,13 +41,13 @@ import threading
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, model_validator
 
 from heritage_registry import mentions
 from heritage_registry.db import WRITE_OPTIONS, bulk_writes
@@ -69,6 +76,7 @@ from heritage_registry.models import (
     no_controls,
     occurred_span,
     published_span,
+    reported_too_early,
     utcnow,
 )
 from heritage_registry.registry import RECORD_KINDS, MergeReport, Registry
@@ -226,11 +234,31 @@ class EventLine(DamageEventCreate):
     type: Literal["event"]
     # An exchanged event must name its uid: a fresh one on each import would duplicate it.
     uid: uuid.UUID
-    citations: list[CitationLine] = Field(min_length=1, max_length=1000)  # type: ignore[assignment]
+    citations: list[CitationLine] = Field(max_length=1000)  # type: ignore[assignment]
     recorded_at: Stamp = None
     updated_at: Stamp = None
     retracted_at: Stamp = None
     retraction_reason: Text | None = Field(default=None, max_length=NOTE_MAX)
+    # The uid of the event this one was merged into; its citations are that one's now, so
+    # a merged event may come with none.
+    merged_into: uuid.UUID | None = None
+    merged_at: Stamp = None
+    merge_reason: Text | None = Field(default=None, max_length=NOTE_MAX)
+
+    @model_validator(mode="after")
+    def _merged_or_cited(self) -> EventLine:
+        if self.merged_into is None:
+            if self.merged_at is not None or self.merge_reason is not None:
+                raise ValueError(
+                    "merged_at and merge_reason go with merged_into; give the uid of the "
+                    "event it was merged into, or leave them out"
+                )
+            if not self.citations:
+                raise ValueError(
+                    "citations: an event needs at least one citation (only a merged event, "
+                    "with merged_into, has none)"
+                )
+        return self
 
 
 class ChangeLine(ChangeBase, _Input):
@@ -252,9 +280,27 @@ _BATCH = TypeAdapter(list[RecordLine])
 
 @dataclass
 class ImportReport(MergeReport):
-    """What an import added and found already present, and how many lines it read."""
+    """What an import added and found already present, and how many lines it read.
+
+    `redirected` names each event given whose uid leads, through merges, to another
+    event, which received its citations: `{given uid: that event's uid}`.
+    """
 
     lines: int = 0
+    redirected: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        text = super().describe()
+        if self.redirected:
+            pairs = sorted(self.redirected.items())
+            shown = ", ".join(f"{given} -> {event}" for given, event in pairs[:3])
+            shown += ", ..." if len(pairs) > 3 else ""
+            text += (
+                f"; {len(pairs)} event{'s' if len(pairs) > 1 else ''} given had been merged "
+                f"into another: {'their' if len(pairs) > 1 else 'its'} citations went to the "
+                f"event {'each' if len(pairs) > 1 else 'it'} leads to ({shown})"
+            )
+        return text
 
 
 # Export ---------------------------------------------------------------------------
@@ -444,10 +490,18 @@ def iter_event_records(
         if named
         else []
     )
+    merged_into = events.alias("merged_into")
     query = (
-        sa.select(events, sites.c.slug.label("site_slug"), monuments.c.slug.label("m_slug"), *names)
+        sa.select(
+            events,
+            sites.c.slug.label("site_slug"),
+            monuments.c.slug.label("m_slug"),
+            merged_into.c.uid.label("merged_into_uid"),
+            *names,
+        )
         .join(sites, sites.c.id == events.c.site_id)
         .outerjoin(monuments, monuments.c.id == events.c.monument_id)
+        .outerjoin(merged_into, merged_into.c.id == events.c.merged_into_id)
     )
     publisher = [sources.c.publisher] if named else []
     with registry.engine.connect() as connection:
@@ -489,6 +543,9 @@ def iter_event_records(
                     "description": row.description,
                     "retracted_at": _stamp(row.retracted_at),
                     "retraction_reason": row.retraction_reason,
+                    "merged_into": row.merged_into_uid,
+                    "merged_at": _stamp(row.merged_at),
+                    "merge_reason": row.merge_reason,
                     "recorded_at": _stamp(row.created_at),
                     "updated_at": _stamp(row.updated_at),
                     "citations": cited.get(row.id, []),
@@ -666,7 +723,12 @@ class _Staging:
             PRAGMA journal_mode = OFF;
             PRAGMA synchronous = OFF;
             CREATE TABLE chunk (n INTEGER PRIMARY KEY, kind TEXT, body BLOB);
-            CREATE TABLE uid (uid TEXT PRIMARY KEY, line INTEGER, digest INTEGER) WITHOUT ROWID;
+            CREATE TABLE uid (
+                uid TEXT PRIMARY KEY, line INTEGER, digest INTEGER, site TEXT
+            ) WITHOUT ROWID;
+            CREATE TABLE merge (
+                uid TEXT PRIMARY KEY, line INTEGER, target TEXT, site TEXT
+            ) WITHOUT ROWID;
             """
         )
         self.total = 0
@@ -707,7 +769,15 @@ class _Validator:
                 )
             )
         }
-        self.sources = set(connection.scalars(sa.select(SOURCE_TABLE.c.key)))
+        # Each source's publication date, the registry's or else the line's that adds it:
+        # an event dated after a source that reports it was published is refused.
+        self.published: dict[str, str | None] = {
+            key: published
+            for key, published in connection.execute(
+                sa.select(SOURCE_TABLE.c.key, SOURCE_TABLE.c.published)
+            )
+        }
+        self.sources = set(self.published)
         self.lines = 0
 
     def run(self, records: Iterable[tuple[int, dict[str, Any]]]) -> None:
@@ -737,10 +807,13 @@ class _Validator:
         bodies: list[dict[str, Any]] = _BATCH.dump_python(records, mode="json", exclude=_NOT_STAGED)
         chunks: list[Chunk] = []
         events: list[tuple[int, dict[str, Any]]] = []
+        merged: list[tuple[str, int, str, str]] = []
         for number, record, body in zip(numbers, records, bodies, strict=True):
             if isinstance(record, EventLine):
                 self._check_event(number, record)
                 events.append((number, body))
+                if record.merged_into is not None:
+                    merged.append((body["uid"], number, body["merged_into"], record.site))
             elif isinstance(record, SiteLine):
                 self.sites.add(record.slug)
             elif isinstance(record, MonumentLine):
@@ -748,11 +821,17 @@ class _Validator:
                 self.monuments.add((record.site, record.slug))
             elif isinstance(record, SourceLine):
                 self.sources.add(record.key)
+                self.published.setdefault(record.key, record.published)
             if chunks and chunks[-1][0] == record.type:
                 chunks[-1][1].append(body)
             else:
                 chunks.append((record.type, [body]))
         self._check_uids(events)
+        if merged:
+            # A uid given twice is one event: its first line's merge is the one kept.
+            self.staging.db.executemany(
+                "INSERT OR IGNORE INTO merge (uid, line, target, site) VALUES (?, ?, ?, ?)", merged
+            )
         self.staging.add(chunks)
 
     def _need_site(self, number: int, slug: str) -> None:
@@ -776,6 +855,11 @@ class _Validator:
                     f"no source {citation.source!r} in the registry or earlier in the file; "
                     "add it first",
                 )
+            too_early = reported_too_early(
+                event.occurred, citation.source, self.published.get(citation.source)
+            )
+            if too_early is not None:
+                raise ImportFailed(number, too_early)
             if citation.mentions:
                 known = {slug for site, slug in self.monuments if site == event.site}
                 try:
@@ -785,17 +869,68 @@ class _Validator:
                 except RegistryError as exc:
                     raise ImportFailed(number, str(exc)) from None
 
+    def check_merges(self) -> None:
+        """Each `merged_into` names an event of the same site, in the file or the registry,
+        and the file's merges form no circle (the registry's cannot)."""
+        merges = self.staging.db.execute(
+            "SELECT m.uid, m.line, m.target, m.site, u.site FROM merge AS m "
+            "LEFT JOIN uid AS u ON u.uid = m.target ORDER BY m.line"
+        ).fetchall()
+        if not merges:
+            return
+        outside = [target for _uid, _line, target, _site, in_file in merges if in_file is None]
+        stored = _stored_sites(self.connection, outside)
+        for uid, line, target, site, in_file in merges:
+            if target == uid:
+                raise ImportFailed(
+                    line, f"event {uid} is merged into itself; merged_into names another event"
+                )
+            target_site = in_file or stored.get(target)
+            if target_site is None:
+                raise ImportFailed(
+                    line,
+                    f"merged_into: no event {target} in the registry or the file; give the uid "
+                    "of the event it was merged into",
+                )
+            if target_site != site:
+                raise ImportFailed(
+                    line,
+                    f"merged_into: event {target} is at site {target_site!r}, not {site!r}; an "
+                    "event is merged only into one of its own site",
+                )
+        # An event in the registry keeps its state, merged or not; the file's other merges
+        # must not lead round to where they start.
+        held = set(_stored_sites(self.connection, [uid for uid, *_ in merges]))
+        edges = {uid: target for uid, _line, target, *_ in merges if uid not in held}
+        lines = {uid: line for uid, line, *_ in merges}
+        done: set[str] = set()
+        for start in edges:
+            path: list[str] = []
+            on_path: set[str] = set()
+            node = start
+            while node in edges and node not in done:
+                if node in on_path:
+                    raise ImportFailed(
+                        lines[node],
+                        f"event {node} is merged into {edges[node]}, which leads back to it; "
+                        "merges cannot form a circle: merge them all into one of them",
+                    )
+                path.append(node)
+                on_path.add(node)
+                node = edges[node]
+            done.update(path)
+
     def _check_uids(self, events: list[tuple[int, dict[str, Any]]]) -> None:
         """A uid given twice must describe the same event, in the file and the registry."""
         if not events:
             return
         # Compared only within one import, so Python's own (per-process) hash will do.
-        in_batch: dict[str, tuple[int, int]] = {}
+        in_batch: dict[str, tuple[int, int, str]] = {}
         for number, body in events:
             uid, digest = body["uid"], hash(_facts(body))
             earlier = in_batch.get(uid)
             if earlier is None:
-                in_batch[uid] = (number, digest)
+                in_batch[uid] = (number, digest, body["site"])
             elif earlier[1] != digest:
                 raise ImportFailed(
                     number, f"event {uid} was given on line {earlier[0]} with different content"
@@ -810,8 +945,8 @@ class _Validator:
                     in_batch[uid][0], f"event {uid} was given on line {line} with different content"
                 )
         self.staging.db.executemany(
-            "INSERT OR IGNORE INTO uid (uid, line, digest) VALUES (?, ?, ?)",
-            [(uid, number, digest) for uid, (number, digest) in in_batch.items()],
+            "INSERT OR IGNORE INTO uid (uid, line, digest, site) VALUES (?, ?, ?, ?)",
+            [(uid, *given) for uid, given in in_batch.items()],
         )
         stored = _stored_events(self.connection, uids)
         if not stored:
@@ -829,6 +964,21 @@ class _Validator:
                     f"({held[name]!r}, not {wanted[name]!r}); "
                     "correct the line or give it a new uid",
                 )
+
+
+def _stored_sites(connection: sa.Connection, uids: Sequence[str]) -> dict[str, str]:
+    """The site slugs of the events among `uids` that the registry holds, by uid."""
+    events, sites = EVENT_TABLE, SITE_TABLE
+    found: dict[str, str] = {}
+    for start in range(0, len(uids), 500):
+        found.update(
+            connection.execute(
+                sa.select(events.c.uid, sites.c.slug)
+                .join(sites, sites.c.id == events.c.site_id)
+                .where(events.c.uid.in_(uids[start : start + 500]))
+            ).all()
+        )
+    return found
 
 
 def _stored_events(connection: sa.Connection, uids: Sequence[str]) -> list[dict[str, Any]]:
@@ -1001,6 +1151,9 @@ _EVENT_COLUMNS = (
     "description",
     "retracted_at",
     "retraction_reason",
+    "merged_into_id",
+    "merged_at",
+    "merge_reason",
     "created_at",
     "updated_at",
 )
@@ -1039,8 +1192,13 @@ class _Writer:
         self.date = EVENT_TABLE.c.earliest.type.dialect_impl(dialect).bind_processor(dialect)
         self.spans: dict[str, tuple[Any, Any]] = {}
         self.event_insert = _Insert(
-            dialect, EVENT_TABLE, _EVENT_COLUMNS, {"earliest", "latest", "retracted_at", *_STAMPS}
+            dialect,
+            EVENT_TABLE,
+            _EVENT_COLUMNS,
+            {"earliest", "latest", "retracted_at", "merged_at", *_STAMPS},
         )
+        # Merged events, by uid, held back until the events they point to are written.
+        self.pending: dict[str, dict[str, Any]] = {}
         self.citation_insert = _Insert(dialect, CITATION_TABLE, _CITATION_COLUMNS, _STAMPS)
         self.inserts: dict[tuple[str, tuple[str, ...], frozenset[str]], _Insert] = {}
 
@@ -1076,6 +1234,7 @@ class _Writer:
                     _collect_young()
                 if waiting is not None:
                     done += self._flush(connection, *waiting)
+                self._merged_events(connection)
                 transaction.commit()
                 self.committed = done
                 progress(done, total)
@@ -1272,19 +1431,29 @@ class _Writer:
 
     def _events(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
         uids = list({record["uid"]: None for record in records})
-        held = dict(
-            connection.execute(
-                sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.id).where(EVENT_TABLE.c.uid.in_(uids))
-            ).all()
-        )
+        held: dict[str, int] = {}
+        merged: dict[str, int] = {}
+        for uid, event_id, merged_into_id in connection.execute(
+            sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.id, EVENT_TABLE.c.merged_into_id).where(
+                EVENT_TABLE.c.uid.in_(uids)
+            )
+        ):
+            held[uid] = event_id
+            if merged_into_id is not None:
+                merged[uid] = event_id
         fresh: dict[str, dict[str, Any]] = {}
         again: list[dict[str, Any]] = []
+        pending = self.pending
         for record in records:
             if record["uid"] in held:
                 self.report.existing["events"] += 1
                 again.append(record)
             elif record["uid"] in fresh:
                 again.append(record)
+            elif record["uid"] in pending:
+                pending[record["uid"]]["citations"] += record["citations"]
+            elif record["merged_into"] is not None:
+                pending[record["uid"]] = record
             else:
                 fresh[record["uid"]] = record
         rows = []
@@ -1311,6 +1480,9 @@ class _Writer:
                     record["description"],
                     stamp(retracted) if retracted else None,
                     record["retraction_reason"],
+                    None,
+                    None,
+                    None,
                     stamp(record["recorded_at"]),
                     stamp(record["updated_at"]),
                 )
@@ -1331,10 +1503,75 @@ class _Writer:
             for citation in record["citations"]
         ]
         self.citation_insert.run(connection, citations)
+        if merged:
+            # The citations given for a merged event go to the event its uid leads to.
+            given = {record["uid"] for record in again if record["citations"]}
+            self._redirect(connection, held, {uid: merged[uid] for uid in given & set(merged)})
         # Only now, with the new events' citations stored, can a repeat be told apart.
         missing = self._missing_citations(connection, held, again)
         self.citation_insert.run(connection, missing)
         self.report.added["citations"] += len(citations) + len(missing)
+
+    def _merged_events(self, connection: sa.Connection) -> None:
+        """Write the merged events held back, each once the event it points to is in, and
+        add their citations to the events they lead to."""
+        pending, written = self.pending, []
+        while pending:
+            targets = {record["merged_into"] for record in pending.values()}
+            ids = _event_ids(connection, targets)
+            ready = [record for record in pending.values() if record["merged_into"] in ids]
+            # The first pass checked that every target is in the file or the registry,
+            # and that the merges form no circle.
+            assert ready, "merged events point to events that are not written"
+            self.event_insert.run(connection, [self._merged_row(ids, r) for r in ready])
+            for record in ready:
+                del pending[record["uid"]]
+            written += ready
+        self.report.added["events"] += len(written)
+        cited = [record for record in written if record["citations"]]
+        if not cited:
+            return
+        held = _event_ids(connection, {record["uid"] for record in cited})
+        self._redirect(connection, held, dict(held))
+        missing = self._missing_citations(connection, held, cited)
+        self.citation_insert.run(connection, missing)
+        self.report.added["citations"] += len(missing)
+
+    def _merged_row(self, ids: Mapping[str, int], record: dict[str, Any]) -> tuple[Any, ...]:
+        """The row of a merged event, pointing to the event it was merged into."""
+        site_id = self.site_ids[record["site"]]
+        monument = record["monument"]
+        retracted = record["retracted_at"]
+        return (
+            record["uid"],
+            site_id,
+            self.monument_ids[(site_id, monument)] if monument else None,
+            record["cause"],
+            record["damage_level"],
+            record["occurred"],
+            *self._span(record["occurred"]),
+            record["actor"],
+            record["description"],
+            self.stamp(retracted) if retracted else None,
+            record["retraction_reason"],
+            ids[record["merged_into"]],
+            self.stamp(record["merged_at"]),
+            record["merge_reason"],
+            self.stamp(record["recorded_at"]),
+            self.stamp(record["updated_at"]),
+        )
+
+    def _redirect(
+        self, connection: sa.Connection, held: dict[str, int], merged: Mapping[str, int]
+    ) -> None:
+        """Point `held` at the live event each of the `merged` events ({uid: id}) leads to,
+        and report it."""
+        live = _live_events(connection, merged.values())
+        for uid, event_id in merged.items():
+            live_id, live_uid = live[event_id]
+            if live_id != event_id:
+                held[uid] = live_id
+                self.report.redirected[uid] = live_uid
 
     def _citation(self, event_id: int, citation: dict[str, Any]) -> tuple[Any, ...]:
         return (
@@ -1377,6 +1614,49 @@ class _Writer:
                     present.add(key)
                     missing.append(self._citation(event_id, citation))
         return missing
+
+
+def _event_ids(connection: sa.Connection, uids: Collection[str]) -> dict[str, int]:
+    """The ids of the events among `uids` the registry holds, by uid."""
+    wanted = sorted(uids)
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        found.update(
+            connection.execute(
+                sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.id).where(
+                    EVENT_TABLE.c.uid.in_(wanted[start : start + 500])
+                )
+            ).all()
+        )
+    return found
+
+
+def _live_events(connection: sa.Connection, ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """The live event (id, uid) each of these events leads to: itself, or the end of its
+    chain of merges."""
+    wanted = set(ids)
+    into: dict[int, int | None] = {}
+    uids: dict[int, str] = {}
+    todo = set(wanted)
+    while todo:
+        batch = sorted(todo)
+        todo = set()
+        for start in range(0, len(batch), 500):
+            for event_id, uid, target in connection.execute(
+                sa.select(EVENT_TABLE.c.id, EVENT_TABLE.c.uid, EVENT_TABLE.c.merged_into_id).where(
+                    EVENT_TABLE.c.id.in_(batch[start : start + 500])
+                )
+            ):
+                into[event_id], uids[event_id] = target, uid
+                if target is not None and target not in into:
+                    todo.add(target)
+    live: dict[int, tuple[int, str]] = {}
+    for event_id in wanted:
+        end, steps = event_id, 0
+        while (target := into[end]) is not None and steps <= len(into):
+            end, steps = target, steps + 1
+        live[event_id] = (end, uids[end])
+    return live
 
 
 _GC_THRESHOLD = 100_000
@@ -1457,6 +1737,7 @@ def import_records(
             with registry.engine.connect() as connection, _staging_space():
                 validator = _Validator(connection, staging)
                 validator.run(records)
+                validator.check_merges()
                 staging.db.commit()
             report.lines = validator.lines
             writer = _Writer(registry.engine, report)

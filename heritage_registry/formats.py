@@ -11,8 +11,8 @@ that give the same uid, or, without a uid, the same event facts, are one event. 
 goes through the same validation and bulk writer as the JSON Lines import.
 
 GeoJSON export is a FeatureCollection of the sites and monuments that have a location,
-each with its worst known damage level and its number of events (retracted ones left
-out), in WGS84 longitude/latitude as RFC 7946 and QGIS expect.
+each with its worst known damage level and its number of events (retracted and merged
+ones left out), in WGS84 longitude/latitude as RFC 7946 and QGIS expect.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ EVENT_COLUMNS = [
     "confidence",
     "retracted_at",
     "retraction_reason",
+    "merged_into",
     "recorded_at",
     "citation_count",
 ]
@@ -356,8 +357,8 @@ def iter_features(registry: Registry, *, page: int = 1_000) -> Iterator[dict[str
 def _event_stats(
     connection: sa.Connection, owner: sa.Column[Any], ids: list[int]
 ) -> dict[int, tuple[int | None, int]]:
-    """The worst level's rank and the number of the events of these records, retracted ones
-    left out, by the records' ids; a record without any has no entry."""
+    """The worst level's rank and the number of the events of these records, retracted and
+    merged ones left out, by the records' ids; a record without any has no entry."""
     events = EVENT_TABLE
     rank = sa.case({level.value: level.rank for level in DamageLevel}, value=events.c.damage_level)
     return {
@@ -368,7 +369,9 @@ def _event_stats(
                 sa.func.count().label("events"),
                 sa.func.min(rank).label("worst"),
             )
-            .where(events.c.retracted_at.is_(None), owner.in_(ids))
+            .where(
+                events.c.retracted_at.is_(None), events.c.merged_into_id.is_(None), owner.in_(ids)
+            )
             .group_by(owner)
         )
     }

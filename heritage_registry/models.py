@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from heritage_registry import dates
+from heritage_registry import countries, dates
 from heritage_registry.vocab import (
     Cause,
     ChangeAction,
@@ -241,9 +241,8 @@ class SiteBase(_Located):
         if isinstance(value, str):
             code = value.strip().upper()
             if code not in countries_by_alpha2:
-                raise ValueError(
-                    f"{value!r} is not an ISO 3166-1 alpha-2 country code; write e.g. SY, IQ"
-                )
+                # A name (`Iraq`) gets the code it may mean, never converted to it.
+                raise ValueError(countries.not_a_code(value))
             return code
         return value
 
@@ -560,6 +559,24 @@ def occurred_span(occurred: str) -> OccurredSpan:
     """An event's `earliest` and `latest` from its EDTF `occurred`."""
     span = dates.bounds(occurred)
     return {"earliest": span.earliest, "latest": span.latest}
+
+
+def reported_too_early(occurred: str, source: str, published: str | None) -> str | None:
+    """Why the source `source`, published `published`, cannot report an event of `occurred`.
+
+    None when it can: a source reports what had begun by the time it was published, so an
+    event whose earliest date is after the source's latest publication date is a mistake
+    in one of the two dates. Either date left open or unknown is no conflict.
+    """
+    earliest = dates.bounds(occurred).earliest
+    latest = dates.bounds(published).latest if published else None
+    if earliest is None or latest is None or earliest <= latest:
+        return None
+    return (
+        f"the event's date {occurred} begins after source {source!r} was published "
+        f"({published}): a source cannot report what had not yet happened; correct one "
+        "of the two dates"
+    )
 
 
 # The tables, for the Core queries of the read and bulk paths.

@@ -1,6 +1,6 @@
 """The library API: open a registry, add, get and list its records.
 
-    >>> from heritage_registry import duplicates, mentions, Registry
+    >>> from heritage_registry import Registry
     >>> reg = Registry.open("sqlite:///my.db")      # creates and migrates if new
     >>> reg.add_site(slug="palmyra", name="Palmyra", country="SY")
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,11 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from iso3166 import countries_by_alpha2
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, func, select
 
-from heritage_registry import confidence, dates, db, duplicates, mentions, schema
+from heritage_registry import confidence, countries, dates, db, duplicates, mentions, merges, schema
+from heritage_registry.duplicates import DuplicatePair
 from heritage_registry.errors import (
+    AmbiguousUid,
     DuplicateKey,
     DuplicateSlug,
     DuplicateUid,
@@ -34,6 +38,7 @@ from heritage_registry.errors import (
     MonumentNotFound,
     SiteNotFound,
     SourceNotFound,
+    unknown_value,
 )
 from heritage_registry.models import (
     CITATION_TABLE,
@@ -65,6 +70,7 @@ from heritage_registry.models import (
     no_controls,
     occurred_span,
     published_span,
+    reported_too_early,
     trusted,
     utcnow,
 )
@@ -126,9 +132,8 @@ def _filter(vocabulary: type[VocabT], value: VocabT | str | None, what: str) -> 
     try:
         return vocabulary(value)
     except ValueError:
-        choices = ", ".join(vocabulary.values())
         raise InvalidRecord(
-            f"invalid filter: unknown {what} {value!r}; choose one of: {choices}"
+            f"invalid filter: {unknown_value(what, value, vocabulary.values())}"
         ) from None
 
 
@@ -138,11 +143,22 @@ def _window(since: str | None, until: str | None) -> tuple[dt.date | None, dt.da
         end = dates.bounds(until).latest if until else None
     except dates.EdtfError as exc:
         raise InvalidRecord(f"invalid date filter: {exc}") from None
+    if start is not None and end is not None and start > end:
+        # Nothing could be listed: the window is the wrong way round, not empty.
+        raise InvalidRecord(
+            f"invalid date filter: since {since!r} starts after until {until!r} ends; "
+            "give the earlier date as since"
+        )
     return start, end
 
 
 T = TypeVar("T")
 SelectT = TypeVar("SelectT", bound=sa.Select[Any])
+# A uid may be shortened, like a git commit, to a prefix of this many characters or more
+# that begins one event's uid alone.
+UID_PREFIX_MIN = 4
+_UID_PREFIX = re.compile(r"[0-9a-f-]+")
+AMBIGUOUS_SHOWN = 5
 # The event a merged event was folded into, joined to read its uid.
 _MERGED_INTO = EVENT_TABLE.alias("merged_into")
 WRITE_ATTEMPTS = 6
@@ -183,6 +199,13 @@ SITE_CHANGES = frozenset(set(SiteCreate.model_fields) - {"slug"})
 MONUMENT_CHANGES = frozenset(set(MonumentCreate.model_fields) - {"slug", "site"})
 SOURCE_CHANGES = frozenset(set(SourceCreate.model_fields) - {"key"})
 EVENT_CHANGES = frozenset({"monument", "cause", "damage_level", "occurred", "actor", "description"})
+
+
+def _refuse_too_early(what: str, occurred: str, source: str, published: str | None) -> None:
+    """Refuse an event dated after a source that reports it was published (`models`)."""
+    problem = reported_too_early(occurred, source, published)
+    if problem is not None:
+        raise InvalidRecord(f"invalid {what}: {problem}")
 
 
 def _check_reason(reason: str) -> None:
@@ -397,11 +420,35 @@ class Registry:
         return row
 
     def _event_row(self, session: Session, uid: str, *, lock: bool = False) -> DamageEvent:
+        """The event `uid`, or the one event whose uid begins with it (at least 4 characters).
+
+        A prefix is looked up as a range of the uid column's index (every uid is a
+        lower-case UUID, so each uid beginning with `p` lies in [p, p + "g")), never by
+        reading every uid; nor is a uid that names no event.
+        """
+        if not storable(uid):
+            raise EventNotFound(uid)
         query = select(DamageEvent).where(DamageEvent.uid == uid)
-        row = session.exec(_locked(query, lock)).first() if storable(uid) else None
-        if row is None:
-            raise EventNotFound(uid, session.exec(select(DamageEvent.uid)).all())
-        return row
+        row = session.exec(_locked(query, lock)).first()
+        if row is not None:
+            return row
+        uids = col(DamageEvent.uid)
+        prefix = uid.strip().lower()
+        if len(prefix) >= UID_PREFIX_MIN and _UID_PREFIX.fullmatch(prefix):
+            found = session.exec(
+                select(DamageEvent.uid)
+                .where(uids >= prefix, uids < prefix + "g", uids.startswith(prefix))
+                .order_by(uids)
+                .limit(AMBIGUOUS_SHOWN + 1)
+            ).all()
+            if len(found) > 1:
+                raise AmbiguousUid(uid, found[:AMBIGUOUS_SHOWN], more=len(found) > AMBIGUOUS_SHOWN)
+            if found:
+                return self._event_row(session, found[0], lock=lock)
+        # The uids either side of it in the index: a mistyped character is one of them.
+        after = select(DamageEvent.uid).where(uids > uid).order_by(uids).limit(3)
+        before = select(DamageEvent.uid).where(uids < uid).order_by(uids.desc()).limit(3)
+        raise EventNotFound(uid, [*session.exec(before).all(), *session.exec(after).all()])
 
     # Sites ------------------------------------------------------------------------
 
@@ -436,10 +483,12 @@ class Registry:
     ) -> list[SitePublic]:
         """Sites ordered by slug, optionally of one country and kind."""
         query = select(Site).order_by(col(Site.slug))
-        if country is not None and not storable(country):
-            return []
         if country is not None:
-            query = query.where(Site.country == country.upper())
+            # A name (`Syria`) would list nothing: refused, with the code it may mean.
+            code = country.strip().upper()
+            if code not in countries_by_alpha2:
+                raise InvalidRecord(f"invalid filter: country: {countries.not_a_code(country)}")
+            query = query.where(Site.country == code)
         if kind is not None:
             query = query.where(Site.kind == _filter(SiteKind, kind, "kind"))
         with self.transaction() as session:
@@ -616,6 +665,8 @@ class Registry:
         }
         duplicates.refuse_repeated_citations(data.citations)
         self._check_mentions(session, site, data.monument, data.citations)
+        for key, source in sources.items():
+            _refuse_too_early("event", data.occurred, key, source.published)
         now = utcnow()
         assert site.id is not None
         row = DamageEvent(
@@ -670,13 +721,15 @@ class Registry:
         """Record another source's statement about an existing event; returns the event.
 
         The event's history gains an entry: the citation, and the event's state (its
-        confidence may change with it) before and after.
+        confidence may change with it) before and after. A merged event's uid leads to
+        the event it was merged into, which is cited and returned (`event_trail`).
         """
         data = validate(CitationCreate, citation, fields, "citation")
 
         def work(session: Session) -> DamageEventPublic:
-            event = self._event_row(session, uid, lock=True)
+            event = merges.live_row(session, self._event_row(session, uid, lock=True), lock=True)
             source = self._source_row(session, data.source)
+            _refuse_too_early("citation", event.occurred, source.key, source.published)
             assert event.id is not None
             before = self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
             duplicates.refuse_repeated_citations([*before.citations, data])
@@ -687,14 +740,17 @@ class Registry:
             session.flush()
             after = self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
             self._log(
-                session, RecordType.EVENT, uid, ChangeAction.CITE, before, after, None, by,
+                session, RecordType.EVENT, event.uid, ChangeAction.CITE, before, after, None, by,
                 added={"citation": after.citations[-1].model_dump(mode="json")},
             )  # fmt: skip
             return after
 
         return self._write(work)
 
-    def get_event(self, uid: str) -> DamageEventPublic:
+    def get_event(self, uid: str, *, follow: bool = False) -> DamageEventPublic:
+        """The event `uid`, merged or not; with `follow`, the live event a merged one leads to."""
+        if follow:
+            return self.event_trail(uid)[-1]
         with self.transaction() as session:
             event = self._event_row(session, uid)
             return self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
@@ -830,8 +886,15 @@ class Registry:
         return trusted(model, **values)
 
     def count_events(self, *, site: str | None = None, monument: str | None = None) -> int:
-        """How many events the registry, a site or one of its monuments has."""
-        query = select(func.count()).select_from(DamageEvent)
+        """How many events the registry, a site or one of its monuments has.
+
+        A merged event is not counted: it is counted in the event it was merged into.
+        """
+        query = (
+            select(func.count())
+            .select_from(DamageEvent)
+            .where(col(DamageEvent.merged_into_id).is_(None))
+        )
         with self.transaction() as session:
             if site is not None:
                 site_row = self._site_row(session, site)
@@ -1064,6 +1127,20 @@ class Registry:
             before = self._source_public(row)
             current = _current(before, "published_earliest", "published_latest")
             data = validate(SourceCreate, current | changes, {}, "source")
+            if data.published is not None and data.published != before.published:
+                # The latest-starting event it reports must have begun by then.
+                latest = session.exec(
+                    select(DamageEvent.uid, DamageEvent.occurred)
+                    .join(SourceCitation, col(SourceCitation.event_id) == col(DamageEvent.id))
+                    .where(SourceCitation.source_id == row.id)
+                    .where(col(DamageEvent.earliest).is_not(None))
+                    .order_by(col(DamageEvent.earliest).desc())
+                    .limit(1)
+                ).first()
+                if latest is not None:
+                    _refuse_too_early(
+                        f"source (it reports event {latest[0]})", latest[1], row.key, data.published
+                    )
             values = data.model_dump() | published_span(data.published)
             self._apply(row, values, f"source {key!r}")
             after = self._source_public(row)
@@ -1083,6 +1160,7 @@ class Registry:
 
         def work(session: Session) -> DamageEventPublic:
             row = self._event_row(session, uid, lock=True)
+            merges.refuse_merged(session, row, "correct")
             before = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
             current = {
                 "uid": before.uid,
@@ -1096,6 +1174,12 @@ class Registry:
                 "citations": [{"source": c.source, "quote": c.quote} for c in before.citations],
             }
             data = validate(DamageEventCreate, current | changes, {}, "event")
+            if data.occurred != before.occurred:
+                keys = {citation.source for citation in before.citations}
+                for key, published in session.exec(
+                    select(Source.key, Source.published).where(col(Source.key).in_(keys))
+                ):
+                    _refuse_too_early("event", data.occurred, key, published)
             site = self._site_row(session, data.site)
             monument = self._monument_row(session, site, data.monument) if data.monument else None
             values = (
@@ -1103,10 +1187,10 @@ class Registry:
                 | {"monument_id": monument.id if monument else None}
                 | occurred_span(data.occurred)
             )
-            self._apply(row, values, f"event {uid}")
+            self._apply(row, values, f"event {row.uid}")
             after = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
             self._log(
-                session, RecordType.EVENT, uid, ChangeAction.UPDATE, before, after, reason, by
+                session, RecordType.EVENT, row.uid, ChangeAction.UPDATE, before, after, reason, by
             )
             return after
 
@@ -1118,9 +1202,11 @@ class Registry:
 
         def work(session: Session) -> DamageEventPublic:
             row = self._event_row(session, uid, lock=True)
+            merges.refuse_merged(session, row, "retract")
             if row.retracted_at is not None:
                 raise InvalidRecord(
-                    f"event {uid} was retracted already ({row.retraction_reason}); nothing to do"
+                    f"event {row.uid} was retracted already ({row.retraction_reason}); "
+                    "nothing to do"
                 )
             before = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
             now = utcnow()
@@ -1131,22 +1217,40 @@ class Registry:
             session.flush()
             after = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
             self._log(
-                session, RecordType.EVENT, uid, ChangeAction.RETRACT, before, after, reason, by
+                session, RecordType.EVENT, row.uid, ChangeAction.RETRACT, before, after, reason, by
             )
             return after
 
         return self._write(work)
 
+    def merge_events(
+        self, keep: str, other: str, *, reason: str, by: str | None = None
+    ) -> merges.Merged:
+        """Fold the event `other` into `keep`, one incident recorded twice (`merges`).
+
+        OTHER's citations move to KEEP, less those KEEP has already; OTHER is kept, merged,
+        counted nowhere, and its uid leads to KEEP. Both histories record the merge.
+        """
+        return merges.merge_events(self, keep, other, reason=reason, by=by)
+
+    def event_trail(self, uid: str) -> list[DamageEventPublic]:
+        """The event `uid` and each event it was merged into, in turn; the last is live."""
+        return merges.trail(self, uid)
+
+    def duplicates(self, site: str | None = None) -> list[DuplicatePair]:
+        """Pairs of live events that may record one incident, strongest first (`duplicates`)."""
+        return duplicates.find_duplicates(self, site=site)
+
     def history(self, record_type: RecordType | str, record: str) -> list[ChangePublic]:
         """Every change to one record, oldest first.
 
         `record` is a site's slug, a monument's `SITE/SLUG`, a source's key or an
-        event's uid.
+        event's uid (or the beginning of one, as everywhere a uid is taken).
         """
         kind = _filter(RecordType, record_type, "record type")
         assert kind is not None
         with self.transaction() as session:
-            self._existing(session, kind, record)
+            record = self._existing(session, kind, record)
             rows = session.exec(
                 select(Change)
                 .where(Change.record_type == kind, Change.record == record)
@@ -1167,8 +1271,8 @@ class Registry:
                 for row in rows
             ]
 
-    def _existing(self, session: Session, kind: RecordType, record: str) -> None:
-        """Raise the record's NotFound error if it does not exist."""
+    def _existing(self, session: Session, kind: RecordType, record: str) -> str:
+        """The record's name in its history (an event's whole uid); NotFound if none."""
         if kind is RecordType.SITE:
             self._site_row(session, record)
         elif kind is RecordType.MONUMENT:
@@ -1177,7 +1281,8 @@ class Registry:
         elif kind is RecordType.SOURCE:
             self._source_row(session, record)
         else:
-            self._event_row(session, record)
+            return self._event_row(session, record).uid
+        return record
 
     @staticmethod
     def _apply(row: Any, values: Mapping[str, Any], what: str) -> None:

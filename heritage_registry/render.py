@@ -352,6 +352,15 @@ def history_text(changes: Sequence[Record]) -> str:
                 lines.append(
                     _entry_line(f"cited {cited.get('source')}: {scalar(cited.get('quote'))}")
                 )
+            elif name == "dropped_citations" and isinstance(new.get(name), list):
+                # A merge's citations that repeated the kept event's own.
+                lines.extend(
+                    _entry_line(
+                        f"dropped as a repeat: {cited.get('source')}: {scalar(cited.get('quote'))}"
+                    )
+                    for cited in new[name]
+                    if isinstance(cited, dict)
+                )
             elif name == "citations" and old.get(name) != new.get(name):
                 # Entries written by earlier versions held every citation of the event.
                 lines.append(
@@ -363,3 +372,44 @@ def history_text(changes: Sequence[Record]) -> str:
                 )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+# Duplicates -------------------------------------------------------------------------
+
+
+def duplicates_text(pairs: Sequence[Record]) -> str:
+    """Candidate duplicate pairs: a block each, its site, score and reasons, then its two
+    events, one a line (uid, monument or `(site)`, cause, level, occurred), aligned."""
+    if not pairs:
+        return "No likely duplicates.\n"
+    blocks: list[str] = []
+    for pair in pairs:
+        reasons = ", ".join(str(reason).replace("_", " ") for reason in pair["reasons"])
+        rows = [
+            [
+                str(event["uid"]),
+                str(event["monument"] or "(site)"),
+                str(event["cause"]),
+                str(event["damage_level"]),
+                safe_text(str(event["occurred"]), lines=False),
+            ]
+            for event in pair["events"]
+        ]
+        # Most cells are ASCII, whose width is their length: a large registry has tens of
+        # thousands of pairs.
+        sized = [[(cell, _width(cell)) for cell in row] for row in rows]
+        widths = [max(row[i][1] for row in sized) for i in range(len(rows[0]))]
+        lines = [f"{safe_text(str(pair['site']), lines=False)}  score {pair['score']}: {reasons}"]
+        lines += [
+            "  "
+            + GAP.join(
+                cell + " " * (width - used) for (cell, used), width in zip(row, widths, strict=True)
+            )
+            for row in sized
+        ]
+        blocks.append("\n".join(line.rstrip() for line in lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _width(text: str) -> int:
+    return len(text) if text.isascii() else display_width(text)

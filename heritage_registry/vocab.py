@@ -6,12 +6,37 @@ all use them as written here. Changing one needs a migration and a CHANGELOG ent
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from enum import StrEnum
 
 
+def canonical(text: str) -> str:
+    """A vocabulary value as typed, in the vocabularies' spelling: `City-Wall` -> `city_wall`."""
+    return "_".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
+
+
+def nearest(text: str, choices: Iterable[str]) -> str | None:
+    """The choice `text` most likely stands for: the one it begins, or a close spelling.
+
+    Close means difflib's ratio of at least 0.85, so that a misspelling is caught
+    (`explosive`, `archaeologcal_site`) but another word is not (`tower` is not `other`).
+    """
+    spelled, known = canonical(text), list(choices)
+    begun = [choice for choice in known if len(spelled) >= 3 and choice.startswith(spelled)]
+    if len(begun) == 1:
+        return begun[0]
+    close = difflib.get_close_matches(spelled, known, n=1, cutoff=0.85)
+    return close[0] if close else None
+
+
 class Vocabulary(StrEnum):
-    """A vocabulary: lower-case snake_case values, each with a one-line definition."""
+    """A vocabulary: lower-case snake_case values, each with a one-line definition.
+
+    A value is accepted in any case and with hyphens or spaces for underscores
+    (`Archaeological-Site` is `archaeological_site`), wherever it is looked up: the
+    Create models, the list filters, imports. Anything further off is refused.
+    """
 
     @property
     def definition(self) -> str:
@@ -20,6 +45,13 @@ class Vocabulary(StrEnum):
     @classmethod
     def values(cls) -> list[str]:
         return [member.value for member in cls]
+
+    @classmethod
+    def _missing_(cls, value: object) -> Vocabulary | None:
+        if not isinstance(value, str):
+            return None
+        spelled = canonical(value)
+        return next((member for member in cls if member.value == spelled), None)
 
 
 DEFINITIONS: dict[type[Vocabulary], dict[str, str]] = {}

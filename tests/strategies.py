@@ -9,6 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from heritage_registry.models import reported_too_early
 from heritage_registry.vocab import Cause, DamageLevel, MonumentKind, SiteKind, SourceType, Stance
 
 slugs = st.from_regex(r"\A[a-z0-9]{1,12}(-[a-z0-9]{1,12}){0,3}\Z")
@@ -141,15 +142,24 @@ def _distinct(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
+def reportable(occurred: str, published: str | None) -> bool:
+    """Whether a source published `published` can report an event of `occurred`: the
+    event began by then (an event dated after its source is refused)."""
+    return reported_too_early(occurred, "source", published) is None
+
+
 @st.composite
-def events(draw: st.DrawFn, site: str, monument: str | None, source: str) -> dict[str, Any]:
+def events(
+    draw: st.DrawFn, site: str, monument: str | None, source: str, published: str | None = None
+) -> dict[str, Any]:
+    """An event citing `source`, published `published`: one that the source can report."""
     return {
         "uid": str(draw(st.uuids(version=4))),
         "site": site,
         "monument": monument,
         "cause": draw(st.sampled_from(Cause.values())),
         "damage_level": draw(st.sampled_from(DamageLevel.values())),
-        "occurred": draw(edtf_dates()),
+        "occurred": draw(edtf_dates().filter(lambda occurred: reportable(occurred, published))),
         "actor": draw(optional(text(100))),
         "description": draw(optional(text(500))),
         "citations": _distinct(draw(st.lists(citations(source), min_size=1, max_size=3))),
@@ -215,6 +225,15 @@ def registry_contents(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
         event["citations"] = _distinct(
             [draw(citations(draw(st.sampled_from(keys)))) for _ in event["citations"]]
         )
+        # Only the sources that can report it, published once it had begun.
+        published = {source["key"]: source["published"] for source in source_list}
+        event["citations"] = [
+            citation
+            for citation in event["citations"]
+            if reportable(event["occurred"], published[citation["source"]])
+        ]
+        if not event["citations"]:
+            continue
         for citation in event["citations"]:
             citation["mentions"] = (
                 draw(st.lists(st.sampled_from(others), unique=True)) if others else []

@@ -33,6 +33,8 @@ METRICS = [
     "summary_all_peak_rss_mb",
     "export_seconds",
     "export_peak_rss_mb",
+    "duplicates_seconds",
+    "duplicates_peak_rss_mb",
     "help_ms",
     "import_click_ms",
     "help_ratio",

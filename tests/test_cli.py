@@ -637,13 +637,13 @@ BAD_EVENTS = {
     ),
     "empty quote": (
         ["palmyra", *EVENT, "--quote", ""],
-        "invalid event: citations[0].quote: string should have at least 1 character (got '')",
-        1,
+        "Invalid value for '--quote': the quote must not be empty; give the source's words",
+        2,
     ),
     "blank quote": (
         ["palmyra", *EVENT, "--quote", "   "],
-        "invalid event: citations[0].quote: must not be empty",
-        1,
+        "Invalid value for '--quote': the quote must not be empty; give the source's words",
+        2,
     ),
     "overlong quote": (
         ["palmyra", *EVENT, "--quote", "q" * 5001],
@@ -655,7 +655,11 @@ BAD_EVENTS = {
         "invalid event: actor: too long; at most 200 characters",
         1,
     ),
-    "missing quote": (["palmyra", *EVENT], "Missing option '--quote'.", 2),
+    "missing quote": (
+        ["palmyra", *EVENT],
+        "give the quote: --quote TEXT (- reads standard input) or --quote-file FILE",
+        2,
+    ),
     "missing occurred": (
         ["palmyra", *EVENT[:4], *EVENT[6:], "--quote", "q"],
         "Missing option '--occurred'.",
@@ -724,8 +728,8 @@ BAD_CITATIONS = {
     ),
     "empty quote": (
         [CITADEL, "--source", IANS, "--quote", ""],
-        "invalid citation: quote: string should have at least 1 character (got '')",
-        1,
+        "Invalid value for '--quote': the quote must not be empty; give the source's words",
+        2,
     ),
     "overlong location": (
         [CITADEL, "--source", IANS, "--quote", "q", "--location", "p" * 201],

@@ -114,7 +114,7 @@ def test_a_record_without_changes_says_so(run: Run) -> None:
          "no change: event " + CITADEL + " has these values already", 1),
         (("update-event", "nope", "--level", "severe", "--reason", "r"), "no event 'nope'", 1),
         (("update-event", CITADEL, "--level", "severe", "--reason", " "),
-         "a correction needs a reason: say why, e.g. reason='a later report'", 1),
+         "Invalid value for '--reason': must not be empty; give a value", 2),
         (("cite", CITADEL, "--source", IANS, "--quote", "q", "--by", ""),
          "by: give a name of 1 to 200 characters", 1),
         (("retract", "nope", "--reason", "r"), "no event 'nope'", 1),

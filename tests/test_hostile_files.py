@@ -268,7 +268,7 @@ REFUSED: dict[str, Refused] = {
         CSV_HEADER.replace(b"site", b"si\x00te"),
         "line 1: the header lacks the column(s) site; the layout is: site, cause, damage_level, "
         "occurred, source, quote, uid, monument, actor, description, stance, location, "
-        "claimed_occurred, claimed_level, date_resolution",
+        "claimed_occurred, claimed_level, date_resolution, via, mentions",
         csv=True,
     ),
     "a CSV formula as the site": Refused(
@@ -311,7 +311,8 @@ REFUSED: dict[str, Refused] = {
         b"",
         "line 1: the header lacks the column(s) site, cause, damage_level, occurred, source, "
         "quote; the layout is: site, cause, damage_level, occurred, source, quote, uid, monument, "
-        "actor, description, stance, location, claimed_occurred, claimed_level, date_resolution",
+        "actor, description, stance, location, claimed_occurred, claimed_level, date_resolution, "
+        "via, mentions",
         csv=True,
     ),
 }

@@ -101,7 +101,8 @@ def test_a_database_from_a_newer_version_is_refused(alembic_engine: sa.Engine) -
 
 def test_unknown_revision_names_the_known_ones(alembic_engine: sa.Engine) -> None:
     with pytest.raises(
-        SchemaError, match="unknown schema revision 'nope'; choose one of: 0003, 0002, 0001, head, base"
+        SchemaError,
+        match="unknown schema revision 'nope'; choose one of: 0003, 0002, 0001, head, base",
     ):
         schema.upgrade(alembic_engine, "nope")
 

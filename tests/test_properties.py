@@ -58,7 +58,12 @@ def test_any_valid_record_survives_a_write_and_a_read(
 
     on_monument = data.draw(st.booleans())
     event = data.draw(
-        s.events(site["slug"], monument["slug"] if on_monument else None, source["key"])
+        s.events(
+            site["slug"],
+            monument["slug"] if on_monument else None,
+            source["key"],
+            source["published"],
+        )
     )
     # Hypothesis replays the same uids across examples; a fresh one keeps them distinct.
     event["uid"] = str(uuid.uuid4())

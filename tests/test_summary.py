@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from heritage_registry import Registry
+from heritage_registry.claims import ClaimKind, claims
 from heritage_registry.seed import load_seed, read_seed
 from heritage_registry.summary import (
     EXTENSIONS,
@@ -47,6 +48,9 @@ VALIDATOR = jsonschema.Draft202012Validator(
     SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
 )
 CITADEL_OCCUPATION = "93b66f46-7152-4ee7-a52a-ae762d28f389"
+CITADEL_COMBAT = "1d369121-cf74-4814-83e2-baf4a2cb85e8"
+PALMYRA_OCCUPATION = "3006cef2-57e9-44a2-a1d2-b4ccda24ae0c"
+PALMYRA_MINES = "28e70adf-5ed6-4488-aa4b-3079c01a5079"
 XSS = "<script>alert(1)</script>"
 
 
@@ -102,18 +106,27 @@ def test_palmyra_text_shows_its_monuments_the_citadel_dispute_and_every_citation
     for name in ("Temple of Bel", "Palmyra citadel", "Valley of the Tombs"):
         assert name in text
     assert "valley-of-the-tombs" in text
-    # The occupation of the citadel, and the soldier's account that disagrees with it.
+    # The fighting for the citadel, and the soldier's account whose date conflicts with it.
     flat = collapse(text)
     assert "[10] 23 May 2015 - 25 March 2016 | occupation | level unknown | Palmyra citadel" in flat
-    disagreement = flat[flat.index("Where sources disagree") :]
-    assert "occupation, Palmyra citadel, 23 May 2015 - 25 March 2016: sources disagree" in (
-        disagreement
+    disagreement = flat[flat.index("Where sources disagree") : flat.index("What sources add")]
+    assert (
+        "[16] combat, Palmyra citadel, about 25 March 2016: sources disagree on when it happened"
+        in disagreement
     )
     assert (
-        "until about 23 March 2016 (start unknown) [EDTF /2016-03-23~]: "
-        "citadel-recaptured-nyt-relay-2016-03" in disagreement
+        "about 23 March 2016 [EDTF 2016-03-23~]: citadel-recaptured-nyt-relay-2016-03"
+        in disagreement
     )
-    assert "[EDTF 2015-05-23/2016-03-25; recorded]: newarab-2016-03-27" in disagreement
+    assert "[EDTF 2016-03-25~; recorded]: army-takes-palmyra-citadel-2016-03" in disagreement
+    # The soldier's end of the occupation overlaps the event's range: detail, not dispute.
+    assert "occupation" not in disagreement
+    added = flat[flat.index("What sources add") : flat.index("Sources ------")]
+    assert (
+        "[10] occupation, Palmyra citadel, 23 May 2015 - 25 March 2016: * source "
+        "citadel-recaptured-nyt-relay-2016-03 dates it until about 23 March 2016 (start unknown) "
+        "[EDTF /2016-03-23~] (overlapping the event's 23 May 2015 - 25 March 2016)" in added
+    )
     assert_every_citation_shown("palmyra", text)
 
 
@@ -163,32 +176,91 @@ def test_worst_levels_of_the_seeded_sites_and_monuments(seeded: Registry) -> Non
         "temple-of-bel": ("unknown", 0),
         "valley-of-the-tombs": ("unknown", 1),
     }
+    # The seed claims no level: no source says worse than what is recorded.
+    assert palmyra.worst_claimed_level is None
+    assert all(m.worst_claimed_level is None for m in palmyra.monuments)
     assert build_summary(seeded, "mosul-museum").worst_level is DamageLevel.DESTROYED
     period = build_summary(seeded, "nimrud").period
     assert (period.earliest, period.latest, period.open_start) == (None, dt.date(2015, 4, 30), True)
 
 
+def test_the_temple_of_bel_points_at_the_mines_that_mention_it(seeded: Registry) -> None:
+    summary = build_summary(seeded, "palmyra")
+    temple = next(m for m in summary.monuments if m.slug == "temple-of-bel")
+    assert temple.mentioned_in == [PALMYRA_MINES]
+    assert (temple.events, temple.event_count) == ([], 0)
+    assert temple.worst_level is DamageLevel.UNKNOWN  # the mines are not the temple's
+    number = summary.event_numbers()[PALMYRA_MINES]
+    mines = "May 2015 - 27 March 2016: mining, level unknown, corroborated"
+    text = render(summary, "text")
+    own = text[text.index("Temple of Bel (temple-of-bel)") :]
+    own = own[: own.index("\n\n")]
+    assert f"Mentioned in (not its own events):\n  [{number:>2}] {mines}; Palmyra" in own
+    markdown = render(summary, "markdown")
+    own = markdown[markdown.index("### Temple of Bel") :]
+    assert own.startswith(
+        f"### Temple of Bel\n\nMentioned in (not its own events):\n\n- [{number}] {mines}; "
+    )
+    html = render(summary, "html")
+    row = html[html.index('<tr id="monument-temple-of-bel">') :]
+    row = row[: row.index("</tr>")]
+    assert (
+        f'<td data-label="Mentioned in"><span><a href="#event-{number}">{number}</a></span></td>'
+        in row
+    )
+    data = valid(summary)
+    temple_json = next(m for m in data["monuments"] if m["slug"] == "temple-of-bel")
+    assert temple_json["mentioned_in"] == [PALMYRA_MINES]
+
+
 def test_the_citadel_conflict_names_each_value_with_its_sources(seeded: Registry) -> None:
-    conflicts = {(c.event, c.field): c for c in build_summary(seeded, "palmyra").conflicts}
-    citadel = conflicts[(CITADEL_OCCUPATION, "occurred")]
+    summary = build_summary(seeded, "palmyra")
+    conflicts = {(c.event, c.field): c for c in summary.conflicts}
+    citadel = conflicts[(CITADEL_COMBAT, "occurred")]
     assert [(c.value, c.recorded, c.sources) for c in citadel.claims] == [
         (
-            "2015-05-23/2016-03-25",
+            "2016-03-25~",
             True,
             [
-                "newarab-2016-03-27",
                 "army-takes-palmyra-citadel-2016-03",
+                "newarab-2016-03-27",
                 "citadel-recaptured-nyt-relay-2016-03",
             ],
         ),
-        ("/2016-03-23~", False, ["citadel-recaptured-nyt-relay-2016-03"]),
+        ("2016-03-23~", False, ["citadel-recaptured-nyt-relay-2016-03"]),
     ]
-    contested = {
-        str(e.uid)
+    # Only claims that conflict by meaning (heritage_registry.claims) are disagreements.
+    made = {
+        str(e.uid): [
+            claim.kind
+            for c in e.citations
+            for claim in claims(e.occurred, e.damage_level, c.claimed_occurred, c.claimed_level)
+        ]
         for e in SEED.events
-        if e.site == "palmyra" and any(c.claimed_occurred or c.claimed_level for c in e.citations)
+        if e.site == "palmyra"
     }
-    assert {event for event, _ in conflicts} == contested
+    assert {event for event, _ in conflicts} == {
+        uid for uid, kinds in made.items() if ClaimKind.CONFLICTS in kinds
+    }
+    assert {a.event for a in summary.additions} == {
+        uid for uid, kinds in made.items() if {ClaimKind.REFINES, ClaimKind.INFORMS} & set(kinds)
+    }
+    assert [(a.event, a.field, a.kind.value, a.value, a.sources) for a in summary.additions] == [
+        (
+            PALMYRA_OCCUPATION,
+            "occurred",
+            "refines",
+            "2015-05/2016-03-26~",
+            ["army-takes-palmyra-citadel-2016-03"],
+        ),
+        (
+            CITADEL_OCCUPATION,
+            "occurred",
+            "informs",
+            "/2016-03-23~",
+            ["citadel-recaptured-nyt-relay-2016-03"],
+        ),
+    ]
 
 
 def test_events_follow_the_library_order_and_monuments_list_their_own(seeded: Registry) -> None:
@@ -222,6 +294,8 @@ def test_every_seeded_summary_validates_and_its_counts_add_up(registry: Registry
             assert sum(counts[breakdown].values()) == counts["events"]
         assert counts["on_monuments"] + counts["site_wide"] == counts["events"]
         assert counts["citations"] == sum(len(e["citations"]) for e in data["events"])
+        assert counts["sources"] == len(data["sources"])
+        assert (counts["retracted"], counts["merged"]) == (0, 0)
         assert data["site"]["slug"] == slug
 
 
@@ -248,6 +322,13 @@ def test_the_json_keeps_the_contract_field_names(seeded: Registry) -> None:
     assert set(data["sources"][0]) >= {"key", "title", "publisher", "published", "url"}
     assert set(data["conflicts"][0]) >= {"event", "field", "claims"}
     assert set(data["conflicts"][0]["claims"][0]) >= {"value", "sources"}
+    assert set(data["additions"][0]) >= {"event", "field", "kind", "value", "sources"}
+    assert set(event["citations"][0]) >= {"via", "mentions", "claims"}
+    assert set(event) >= {"merged_into", "merged_at", "merge_reason"}
+    assert {"worst_claimed_level", "mentioned_in"} <= set(data["monuments"][0])
+    assert "worst_claimed_level" in data
+    assert set(data["counts"]) >= {"sources", "retracted", "merged"}
+    assert "relays" in data["sources"][0]
     assert data["site"]["unesco_whc_id"] == 23
 
 
@@ -268,6 +349,10 @@ def test_the_schema_enums_are_the_vocabularies() -> None:
     assert _enums(SCHEMA, "monument", "properties", "kind") == MonumentKind.values()
     assert _enums(SCHEMA, "citation", "properties", "stance") == Stance.values()
     assert _enums(SCHEMA, "citation", "properties", "claimed_level") == DamageLevel.values()
+    assert _enums(SCHEMA, "claim_kind") == ClaimKind.values()
+    assert _enums(SCHEMA, "citation_claim", "properties", "field") == ["occurred", "damage_level"]
+    assert _enums(SCHEMA, "addition", "properties", "kind") == ["refines", "informs"]
+    assert "merged" in _enums(SCHEMA, "event", "properties", "confidence")
     assert _enums(SCHEMA, "source", "properties", "source_type") == SourceType.values()
     for name in ("by_cause", "by_level", "by_confidence"):
         assert SCHEMA["$defs"]["counts"]["properties"][name]["additionalProperties"] is False
@@ -430,7 +515,7 @@ def test_disputes_and_claimed_levels_are_conflicts(sqlite_url_migrated: str) -> 
         ("event", (("supports", ("src-a",)), ("disputes", ("src-b",)))),
     }
     assert summary.counts.by_confidence["contested"] == 2
-    text = render(summary, "text")
+    text = collapse(render(summary, "text"))
     assert "sources disagree on the damage level" in text
     assert "sources disagree on whether it happened" in text
 
@@ -451,7 +536,10 @@ def test_retracted_events_are_listed_but_not_counted_nor_worst(seeded: Registry)
     )  # fmt: skip
     assert summary.worst_level is DamageLevel.UNKNOWN
     assert (summary.counts.events, summary.counts.retracted) == (0, 1)
+    assert (summary.counts.citations, summary.counts.sources) == (0, 0)
     assert "retracted" not in summary.counts.by_confidence
+    assert "merged" not in summary.counts.by_confidence
+    assert summary.monuments[0].event_count == 0
     assert [event.uid for event in summary.events] == [retracted.uid]
     assert summary.monuments[0].worst_level is DamageLevel.UNKNOWN
     assert (summary.period.earliest, summary.period.latest) == (None, None)

@@ -60,7 +60,7 @@ CONTRACT: dict[type[Vocabulary], list[str]] = {
         "social_media",
         "other",
     ],
-    Confidence: ["corroborated", "single_source", "contested", "retracted"],
+    Confidence: ["corroborated", "single_source", "contested", "retracted", "merged"],
 }
 
 

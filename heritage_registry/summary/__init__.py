@@ -1,4 +1,5 @@
-"""Per-site damage summaries: what happened to a site, in whose words, where sources disagree.
+"""Per-site damage summaries: what happened to a site, in whose words, where sources
+disagree and what detail they add.
 
     from heritage_registry import Registry
     from heritage_registry.summary import build_summary, render, write_all
@@ -9,8 +10,9 @@
     write_all(reg, "summaries/", "html")         # one file per site, plus index.html
 
 The JSON form follows `heritage_registry/schemas/summary.schema.json` (`schema_path()`).
-See `heritage_registry.summary.model` for how worst levels, the period, the counts and
-the conflicts are defined.
+See `heritage_registry.summary.model` for how worst levels (recorded and claimed), the
+period, the counts (retracted and merged events are counted nowhere), the conflicts, what
+sources add and mentions are defined.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from pathlib import Path
 
 from heritage_registry.summary.humandate import describe
 from heritage_registry.summary.model import (
+    Addition,
+    CitationClaim,
     CitationSummary,
     Claim,
+    ClaimedBy,
     Conflict,
     Counts,
     EventSummary,
@@ -30,6 +35,7 @@ from heritage_registry.summary.model import (
     SiteInfo,
     SiteSummary,
     SourceSummary,
+    WorstClaimed,
     build_summary,
     summarize,
 )
@@ -52,8 +58,11 @@ def schema_path() -> Path:
 __all__ = [
     "EXTENSIONS",
     "FORMATS",
+    "Addition",
+    "CitationClaim",
     "CitationSummary",
     "Claim",
+    "ClaimedBy",
     "Conflict",
     "Counts",
     "EventSummary",
@@ -64,6 +73,7 @@ __all__ = [
     "SiteInfo",
     "SiteSummary",
     "SourceSummary",
+    "WorstClaimed",
     "build_summary",
     "describe",
     "render",

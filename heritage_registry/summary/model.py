@@ -8,27 +8,43 @@ costs the same handful of queries for ten events or ten thousand.
 
 Definitions the renderers and the JSON schema rely on:
 
-- **worst level**: the worst known `damage_level` among events that are not retracted
-  (`none` is known); `unknown` only when no such event has a known level. For a
-  monument, over its own events; for the site, over all of them.
-- **period**: the earliest known `earliest` and the latest known `latest` of the events
-  that are not retracted; `open_start` / `open_end` say that at least one of them has no
-  bound on that side (`../2015-04`), so the period may reach further.
-- **counts**: the events that are not retracted, so that each of `by_cause`, `by_level`
-  and `by_confidence` sums to `events`; `retracted` counts the withdrawn ones, which the
-  timeline still lists. Every vocabulary value is present, in vocabulary order, zeros
-  included (`by_confidence` has no `retracted`: that is `retracted`).
-- **conflicts**, per event and field:
-  - `occurred` / `damage_level`: when a citation claims a value (`claimed_occurred`,
-    `claimed_level`) different from the event's. The claims are the event's own value
-    (`recorded: true`), claimed by the supporting citations that claim nothing different
-    on that field, then each other value with the citations that claim it, in citation
-    order. A disputing citation that claims a value is counted under that value.
-  - `event`: when a citation `disputes` the event without claiming another date or level
-    (it denies that the event happened as recorded). The claims are `supports` (every
-    supporting citation) and `disputes` (the disputing ones).
+- **counted**: an event that is neither retracted nor merged into another. Retracted and
+  merged events are listed (the timeline, their monument) and marked, and counted
+  nowhere: not in the counts, the citation totals, a worst level, the period, the
+  disagreements, what sources add, or the HTML timeline's axis.
+- **worst level**: the worst known `damage_level` among counted events (`none` is
+  known); `unknown` only when no such event has a known level. For a monument, over its
+  own events; for the site, over all of them. A monument's mentions never touch it.
+- **worst claimed level**: the worst level a cited source claims for a counted event
+  (a citation's level claim, `heritage_registry.claims`), given only where it is worse
+  than the recorded worst level, with the events and sources that claim it; else null.
+- **period**: the earliest known `earliest` and the latest known `latest` of the counted
+  events; `open_start` / `open_end` say that at least one of them has no bound on that
+  side (`../2015-04`), so the period may reach further.
+- **counts**: the counted events, so that each of `by_cause`, `by_level` and
+  `by_confidence` sums to `events`; `citations` are the counted events' citations and
+  `sources` the sources those cite; `retracted` and `merged` count the events left out,
+  which the timeline still lists. Every vocabulary value is present, in vocabulary
+  order, zeros included (`by_confidence` has neither `retracted` nor `merged`).
+- **claims**, per citation: what it claims against the event's current date or level,
+  each with its kind (`heritage_registry.claims`: `conflicts`, `refines`, `informs`). A
+  claim equal to the event's value is no claim, and `claimed_occurred` /
+  `claimed_level` are null for it, so a correction that adopts a claim leaves nothing.
+- **conflicts** (where sources disagree), per counted event and field; only
+  conflicting claims make one:
+  - `occurred` / `damage_level`: when a citation's claim on the field conflicts with
+    the event's value. The claims are the event's own value (`recorded: true`), with
+    the supporting citations that make no conflicting claim on the field, then each
+    conflicting value with the citations that claim it, in citation order.
+  - `event`: when a citation `disputes` the event without a conflicting claim (it
+    denies that the event happened as recorded). The claims are `supports` (every
+    supporting citation) and `disputes` (those disputing ones).
   Sources are named by key, each once per claim. A source may stand under two values
   when two of its citations say different things: that is what the source says.
+- **additions** (what sources add), per counted event, field and value: the refining
+  and informing claims, with the event's value they refine or inform.
+- **mentions**: a monument's `mentioned_in` lists the events, not its own, with a
+  citation that mentions it, in timeline order (retracted and merged ones included).
 - **as_of**: the registry's latest recorded change to anything in the summary: the
   latest of the created, updated and recorded times of the site, its monuments, its
   events, their citations and the sources cited. It is never the wall clock, so the
@@ -45,6 +61,8 @@ from typing import Literal
 from iso3166 import countries_by_alpha2
 from pydantic import BaseModel, ConfigDict
 
+from heritage_registry import claims as claim_kinds
+from heritage_registry.claims import ClaimKind
 from heritage_registry.models import (
     AltName,
     CitationPublic,
@@ -54,6 +72,7 @@ from heritage_registry.models import (
     SourcePublic,
     trusted,
 )
+from heritage_registry.origins import origin
 from heritage_registry.registry import Registry
 from heritage_registry.summary.humandate import describe, span_words
 from heritage_registry.vocab import (
@@ -68,6 +87,7 @@ from heritage_registry.vocab import (
 )
 
 ConflictField = Literal["occurred", "damage_level", "event"]
+ClaimField = Literal["occurred", "damage_level"]
 
 
 class _Model(BaseModel):
@@ -92,7 +112,7 @@ class SiteInfo(_Model):
 
 
 class Period(_Model):
-    """The span of the events that are not retracted (see the module's definitions)."""
+    """The span of the counted events (see the module's definitions)."""
 
     earliest: dt.date | None
     latest: dt.date | None
@@ -105,10 +125,26 @@ class Counts(_Model):
     on_monuments: int
     site_wide: int
     citations: int
+    sources: int
     by_cause: dict[str, int]
     by_level: dict[str, int]
     by_confidence: dict[str, int]
     retracted: int
+    merged: int
+
+
+class ClaimedBy(_Model):
+    """One event for which sources claim a level, and those sources."""
+
+    event: str
+    sources: list[str]
+
+
+class WorstClaimed(_Model):
+    """The worst level a cited source claims, where it is worse than the recorded worst."""
+
+    level: DamageLevel
+    claimed_by: list[ClaimedBy]
 
 
 class MonumentSummary(_Model):
@@ -119,8 +155,19 @@ class MonumentSummary(_Model):
     built: str | None
     built_label: str | None
     worst_level: DamageLevel
+    worst_claimed_level: WorstClaimed | None
     event_count: int
     events: list[str]
+    mentioned_in: list[str]
+
+
+class CitationClaim(_Model):
+    """A value a citation claims against the event's, and how it stands to it."""
+
+    field: ClaimField
+    value: str
+    label: str
+    kind: ClaimKind
 
 
 class CitationSummary(_Model):
@@ -128,9 +175,12 @@ class CitationSummary(_Model):
     quote: str
     location: str | None
     stance: Stance
+    via: str | None
+    mentions: list[str]
     claimed_occurred: str | None
     claimed_occurred_label: str | None
     claimed_level: DamageLevel | None
+    claims: list[CitationClaim]
     date_resolution: str | None
 
 
@@ -149,7 +199,15 @@ class EventSummary(_Model):
     confidence: Confidence
     retracted_at: dt.datetime | None
     retraction_reason: str | None
+    merged_into: str | None
+    merged_at: dt.datetime | None
+    merge_reason: str | None
     citations: list[CitationSummary]
+
+    @property
+    def counted(self) -> bool:
+        """Neither retracted nor merged: counted in the summary (see the definitions)."""
+        return self.retracted_at is None and self.merged_into is None
 
 
 class SourceSummary(_Model):
@@ -162,6 +220,7 @@ class SourceSummary(_Model):
     url: str | None
     source_type: SourceType
     language: str | None
+    relays: list[str]
 
 
 class Claim(_Model):
@@ -179,18 +238,33 @@ class Conflict(_Model):
     claims: list[Claim]
 
 
+class Addition(_Model):
+    """A refining or informing claim: detail a source adds to an event, not a disagreement."""
+
+    event: str
+    field: ClaimField
+    kind: ClaimKind
+    value: str
+    label: str
+    event_value: str
+    event_label: str
+    sources: list[str]
+
+
 class SiteSummary(_Model):
     """Everything a per-site damage summary shows, in the order the renderers show it."""
 
     site: SiteInfo
     as_of: dt.datetime
     worst_level: DamageLevel
+    worst_claimed_level: WorstClaimed | None
     period: Period
     counts: Counts
     monuments: list[MonumentSummary]
     site_wide_events: list[str]
     events: list[EventSummary]
     conflicts: list[Conflict]
+    additions: list[Addition]
     sources: list[SourceSummary]
 
     def event_numbers(self) -> dict[str, int]:
@@ -276,24 +350,47 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def _claimed(citation: CitationPublic, field: ConflictField) -> str | None:
-    if field == "occurred":
-        return citation.claimed_occurred
-    return citation.claimed_level.value if citation.claimed_level is not None else None
+_NO_CLAIMS: list[claim_kinds.Claim] = []
 
 
-def _conflicts(event: DamageEventPublic) -> list[Conflict]:
+def _citation_claims(event: DamageEventPublic) -> list[list[claim_kinds.Claim]]:
+    """Each citation's claims against the event's current values (`claims.claims`).
+
+    Most citations claim nothing: they share one empty list, never to be changed.
+    """
+    return [
+        _NO_CLAIMS
+        if citation.claimed_occurred is None and citation.claimed_level is None
+        else claim_kinds.claims(
+            event.occurred, event.damage_level, citation.claimed_occurred, citation.claimed_level
+        )
+        for citation in event.citations
+    ]
+
+
+def _label(field: str, value: str) -> str:
+    return describe(value) if field == "occurred" else value
+
+
+def _conflicts(
+    event: DamageEventPublic, made: Sequence[Sequence[claim_kinds.Claim]]
+) -> list[Conflict]:
+    """Where the event's citations disagree with it: conflicting claims and disputes."""
     found: list[Conflict] = []
-    recorded_values: dict[ConflictField, str] = {
+    recorded_values: dict[ClaimField, str] = {
         "occurred": event.occurred,
         "damage_level": event.damage_level.value,
     }
+    conflicting = [
+        {claim.field: claim.value for claim in claims if claim.kind is ClaimKind.CONFLICTS}
+        for claims in made
+    ]
     for field, recorded in recorded_values.items():
-        values = [_claimed(citation, field) for citation in event.citations]
-        if all(value is None or value == recorded for value in values):
+        if not any(field in values for values in conflicting):
             continue
         by_value: dict[str, list[str]] = {recorded: []}
-        for citation, value in zip(event.citations, values, strict=True):
+        for citation, values in zip(event.citations, conflicting, strict=True):
+            value = values.get(field)
             if value is None:
                 if citation.stance is not Stance.SUPPORTS:
                     continue
@@ -310,7 +407,7 @@ def _conflicts(event: DamageEventPublic) -> list[Conflict]:
                     trusted(
                         Claim,
                         value=value,
-                        label=describe(value) if field == "occurred" else value,
+                        label=_label(field, value),
                         recorded=value == recorded,
                         sources=keys,
                     )
@@ -319,9 +416,9 @@ def _conflicts(event: DamageEventPublic) -> list[Conflict]:
             )
         )
     disputing = [
-        c.source
-        for c in event.citations
-        if c.stance is Stance.DISPUTES and c.claimed_occurred is None and c.claimed_level is None
+        citation.source
+        for citation, values in zip(event.citations, conflicting, strict=True)
+        if citation.stance is Stance.DISPUTES and not values
     ]
     if disputing:
         supporting = [c.source for c in event.citations if c.stance is Stance.SUPPORTS]
@@ -351,6 +448,103 @@ def _conflicts(event: DamageEventPublic) -> list[Conflict]:
     return found
 
 
+def _additions(
+    event: DamageEventPublic, made: Sequence[Sequence[claim_kinds.Claim]]
+) -> list[Addition]:
+    """The refining and informing claims on the event, one per field and value."""
+    grouped: dict[tuple[str, str], tuple[claim_kinds.Claim, list[str]]] = {}
+    for citation, claims in zip(event.citations, made, strict=True):
+        for claim in claims:
+            if claim.kind is ClaimKind.CONFLICTS:
+                continue
+            _, keys = grouped.setdefault((claim.field, claim.value), (claim, []))
+            if citation.source not in keys:
+                keys.append(citation.source)
+    found = []
+    for claim, keys in grouped.values():
+        event_value = event.occurred if claim.field == "occurred" else event.damage_level.value
+        found.append(
+            trusted(
+                Addition,
+                event=event.uid,
+                field=claim.field,
+                kind=claim.kind,
+                value=claim.value,
+                label=_label(claim.field, claim.value),
+                event_value=event_value,
+                event_label=_label(claim.field, event_value),
+                sources=keys,
+            )
+        )
+    # Dates first, then levels, as the renderers list them; each in citation order.
+    found.sort(key=lambda addition: addition.field != "occurred")
+    return found
+
+
+def _level_claims(
+    event: DamageEventPublic, made: Sequence[Sequence[claim_kinds.Claim]]
+) -> dict[DamageLevel, list[str]]:
+    """The levels the event's citations claim against its own, with their sources."""
+    found: dict[DamageLevel, list[str]] = {}
+    for citation, claims in zip(event.citations, made, strict=True):
+        for claim in claims:
+            if claim.field == "damage_level":
+                keys = found.setdefault(DamageLevel(claim.value), [])
+                if citation.source not in keys:
+                    keys.append(citation.source)
+    return found
+
+
+def _worst_claimed(
+    recorded: DamageLevel, claimed: Sequence[tuple[str, dict[DamageLevel, list[str]]]]
+) -> WorstClaimed | None:
+    """The worst level claimed in `claimed` (event uid, its level claims), if worse than
+    `recorded`, with every event and its sources that claim it; else None."""
+    worst = worst_level(level for _, levels in claimed for level in levels)
+    if worst is DamageLevel.UNKNOWN or worst.rank >= recorded.rank:
+        return None
+    return trusted(
+        WorstClaimed,
+        level=worst,
+        claimed_by=[
+            trusted(ClaimedBy, event=uid, sources=levels[worst])
+            for uid, levels in claimed
+            if worst in levels
+        ],
+    )
+
+
+def _citation_summary(
+    citation: CitationPublic, claims: Sequence[claim_kinds.Claim]
+) -> CitationSummary:
+    """A citation that claims something (one that claims nothing is built inline)."""
+    date = next((claim for claim in claims if claim.field == "occurred"), None)
+    level = next((claim for claim in claims if claim.field == "damage_level"), None)
+    return trusted(
+        CitationSummary,
+        source=citation.source,
+        quote=citation.quote,
+        location=citation.location,
+        stance=citation.stance,
+        via=citation.via,
+        mentions=citation.mentions,
+        claimed_occurred=date.value if date else None,
+        claimed_occurred_label=describe(date.value) if date else None,
+        claimed_level=DamageLevel(level.value) if level else None,
+        claims=[
+            trusted(
+                CitationClaim,
+                field=claim.field,
+                value=claim.value,
+                label=_label(claim.field, claim.value),
+                kind=claim.kind,
+            )
+            for claim in claims
+        ],
+        date_resolution=citation.date_resolution,
+    )
+
+
 def summarize(
     site: SitePublic,
     monuments: Sequence[MonumentPublic],
@@ -367,18 +561,28 @@ def summarize(
     stamps = [site.created_at, site.updated_at]
     by_cause = dict.fromkeys(Cause.values(), 0)
     by_level = dict.fromkeys(DamageLevel.values(), 0)
-    by_confidence = {value: 0 for value in Confidence.values() if value != Confidence.RETRACTED}
-    retracted = 0
-    live_site_wide = 0
+    left_out = {Confidence.RETRACTED.value, Confidence.MERGED.value}
+    by_confidence = {value: 0 for value in Confidence.values() if value not in left_out}
+    retracted = merged = 0
+    counted = counted_site_wide = 0
     monument_events: dict[str, list[DamageEventPublic]] = {m.slug: [] for m in monuments}
     monument_names = {m.slug: m.name for m in monuments}
+    mentioned_in: dict[str, list[str]] = {m.slug: [] for m in monuments}
+    # Per counted event with level claims: (uid, {level: sources}), site-wide and per monument.
+    level_claims: list[tuple[str, dict[DamageLevel, list[str]]]] = []
+    monument_level_claims: dict[str, list[tuple[str, dict[DamageLevel, list[str]]]]] = {}
     site_wide: list[str] = []
     earliest: dt.date | None = None
     latest: dt.date | None = None
     open_start = open_end = False
     citation_count = 0
+    counted_sources: set[str] = set()
+    # The voices each source relays: the first spelling of each (`origins.origin`).
+    relays: dict[str, dict[str, str]] = {}
     summaries: list[EventSummary] = []
     conflicts: list[Conflict] = []
+    additions: list[Addition] = []
+    live_levels: list[DamageLevel] = []
 
     for event in events:
         stamps += (event.recorded_at, event.updated_at)
@@ -386,13 +590,19 @@ def summarize(
             site_wide.append(event.uid)
         else:
             monument_events.setdefault(event.monument, []).append(event)
-        if event.retracted_at is not None:
+        made = _citation_claims(event)
+        is_counted = event.retracted_at is None and event.merged_into is None
+        if event.merged_into is not None:
+            merged += 1
+        elif event.retracted_at is not None:
             retracted += 1
-        else:
-            live_site_wide += event.monument is None
+        if is_counted:
+            counted += 1
+            counted_site_wide += event.monument is None
             by_cause[event.cause.value] += 1
             by_level[event.damage_level.value] += 1
             by_confidence[event.confidence.value] += 1
+            live_levels.append(event.damage_level)
             if event.earliest is None:
                 open_start = True
             elif earliest is None or event.earliest < earliest:
@@ -401,25 +611,52 @@ def summarize(
                 open_end = True
             elif latest is None or event.latest > latest:
                 latest = event.latest
+            citation_count += len(event.citations)
+            counted_sources.update(citation.source for citation in event.citations)
+            # A citation that disputes or claims something: only then is there a look to
+            # take (a dispute makes a counted event contested, `confidence.derive`).
+            if event.confidence is Confidence.CONTESTED or any(made):
+                conflicts += _conflicts(event, made)
+                additions += _additions(event, made)
+                claimed = _level_claims(event, made)
+                if claimed:
+                    level_claims.append((event.uid, claimed))
+                    if event.monument is not None:
+                        monument_level_claims.setdefault(event.monument, []).append(
+                            (event.uid, claimed)
+                        )
         citations = []
-        for citation in event.citations:
+        for citation, claims in zip(event.citations, made, strict=True):
             stamps.append(citation.recorded_at)
             citations.append(
-                trusted(
+                _citation_summary(citation, claims)
+                if claims
+                else trusted(
                     CitationSummary,
                     source=citation.source,
                     quote=citation.quote,
                     location=citation.location,
                     stance=citation.stance,
-                    claimed_occurred=citation.claimed_occurred,
-                    claimed_occurred_label=(
-                        describe(citation.claimed_occurred) if citation.claimed_occurred else None
-                    ),
-                    claimed_level=citation.claimed_level,
+                    via=citation.via,
+                    mentions=citation.mentions,
+                    claimed_occurred=None,
+                    claimed_occurred_label=None,
+                    claimed_level=None,
+                    claims=[],
                     date_resolution=citation.date_resolution,
                 )
             )
-        citation_count += len(citations)
+            if citation.via:
+                voices = relays.setdefault(citation.source, {})
+                if citation.via not in voices.values():
+                    voices.setdefault(origin(None, citation.source, citation.via), citation.via)
+            for slug in citation.mentions:
+                uids = mentioned_in.get(slug)
+                if uids is None or slug == event.monument:
+                    continue
+                # Once per event: its uid is the last one if another citation named it.
+                if not uids or uids[-1] != event.uid:
+                    uids.append(event.uid)
         summaries.append(
             trusted(
                 EventSummary,
@@ -439,18 +676,19 @@ def summarize(
                 confidence=event.confidence,
                 retracted_at=_utc(event.retracted_at) if event.retracted_at else None,
                 retraction_reason=event.retraction_reason,
+                merged_into=event.merged_into,
+                merged_at=_utc(event.merged_at) if event.merged_at else None,
+                merge_reason=event.merge_reason,
                 citations=citations,
             )
         )
-        # Confidence is `contested` exactly when a citation disputes or claims another
-        # value, so other events need no look; a retracted one may hide a conflict.
-        if event.confidence is Confidence.CONTESTED or event.retracted_at is not None:
-            conflicts += _conflicts(event)
 
     monument_summaries = []
     for monument in monuments:
         stamps += (monument.created_at, monument.updated_at)
         own = monument_events[monument.slug]
+        live = [e for e in own if e.retracted_at is None and e.merged_into is None]
+        worst = worst_level(e.damage_level for e in live)
         monument_summaries.append(
             trusted(
                 MonumentSummary,
@@ -460,14 +698,19 @@ def summarize(
                 kind=monument.kind,
                 built=monument.built,
                 built_label=describe(monument.built) if monument.built else None,
-                worst_level=worst_level(e.damage_level for e in own if e.retracted_at is None),
-                event_count=len(own),
+                worst_level=worst,
+                worst_claimed_level=_worst_claimed(
+                    worst, monument_level_claims.get(monument.slug, [])
+                ),
+                event_count=len(live),
                 events=[e.uid for e in own],
+                mentioned_in=mentioned_in[monument.slug],
             )
         )
     for source in sources:
         stamps += (source.created_at, source.updated_at)
 
+    site_worst = worst_level(live_levels)
     country = countries_by_alpha2.get(site.country)
     return trusted(
         SiteSummary,
@@ -487,25 +730,29 @@ def summarize(
             description=site.description,
         ),
         as_of=_utc(max(stamps)),
-        worst_level=worst_level(e.damage_level for e in events if e.retracted_at is None),
+        worst_level=site_worst,
+        worst_claimed_level=_worst_claimed(site_worst, level_claims),
         period=trusted(
             Period, earliest=earliest, latest=latest, open_start=open_start, open_end=open_end
         ),
         counts=trusted(
             Counts,
-            events=len(events) - retracted,
-            on_monuments=len(events) - retracted - live_site_wide,
-            site_wide=live_site_wide,
+            events=counted,
+            on_monuments=counted - counted_site_wide,
+            site_wide=counted_site_wide,
             citations=citation_count,
+            sources=len(counted_sources),
             by_cause=by_cause,
             by_level=by_level,
             by_confidence=by_confidence,
             retracted=retracted,
+            merged=merged,
         ),
         monuments=monument_summaries,
         site_wide_events=site_wide,
         events=summaries,
         conflicts=conflicts,
+        additions=additions,
         sources=[
             trusted(
                 SourceSummary,
@@ -518,6 +765,7 @@ def summarize(
                 url=source.url,
                 source_type=source.source_type,
                 language=source.language,
+                relays=sorted(relays.get(source.key, {}).values(), key=str.casefold),
             )
             for source in sources
         ],

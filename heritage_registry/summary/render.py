@@ -32,9 +32,24 @@ from heritage_registry.summary.humandate import short_span
 from heritage_registry.summary.model import IndexEntry, SiteSummary, build_summary, period_words
 from heritage_registry.summary.text import (
     FIELD_NAMES,
+    NO_ADDITIONS,
+    NO_CITATIONS,
+    NO_CONFLICTS,
+    SITE_WIDE,
+    SITE_WIDE_HEADING,
+    addition_words,
     cause_words,
+    claim_words,
+    confidence_words,
+    events_words,
+    group_additions,
+    left_out_words,
+    plural,
     render_text,
     text_index_lines,
+    voice_words,
+    where_words,
+    worst_words,
 )
 from heritage_registry.vocab import DEFINITIONS, Confidence, DamageLevel
 
@@ -130,6 +145,11 @@ def _ordered(counts: dict[str, int]) -> list[tuple[str, int]]:
     return [(name, count) for name, count in counts.items() if count]
 
 
+def _nonzero_words(counts: dict[str, int]) -> str:
+    """`explosives 2, looting 1`, the non-zero counts in words; `none` when all are zero."""
+    return ", ".join(f"{_words(name)} {count}" for name, count in _ordered(counts)) or "none"
+
+
 def _words(value: str) -> str:
     return value.replace("_", " ")
 
@@ -146,8 +166,25 @@ def _common(env: Environment) -> Environment:
         level_definitions=DEFINITIONS[DamageLevel],
         confidence_definitions=DEFINITIONS[Confidence],
         extensions=EXTENSIONS,
+        plural=plural,
+        site_wide=SITE_WIDE,
+        site_wide_heading=SITE_WIDE_HEADING,
+        where_words=where_words,
+        worst_words=worst_words,
+        claim_words=claim_words,
+        addition_words=addition_words,
+        voice_words=voice_words,
+        events_words=events_words,
+        group_additions=group_additions,
+        left_out_words=left_out_words,
+        confidence_words=confidence_words,
+        no_citations=NO_CITATIONS,
+        no_conflicts=NO_CONFLICTS,
+        no_additions=NO_ADDITIONS,
     )
-    env.filters.update(nonzero=_ordered, words=_words, cause=cause_words)
+    env.filters.update(
+        nonzero=_ordered, nonzero_words=_nonzero_words, words=_words, cause=cause_words
+    )
     return env
 
 
@@ -186,6 +223,15 @@ def _json(summary: SiteSummary) -> str:
     return summary.model_dump_json(indent=2) + "\n"
 
 
+def _lookups(summary: SiteSummary) -> dict[str, Any]:
+    """What the templates look things up in: events' numbers, publishers, monuments' names."""
+    return {
+        "numbers": summary.event_numbers(),
+        "publishers": {source.key: source.publisher for source in summary.sources},
+        "monument_names": {monument.slug: monument.name for monument in summary.monuments},
+    }
+
+
 def render(summary: SiteSummary, format: str = "text") -> str:
     """The summary as `text`, `markdown`, `json` or `html`."""
     if format == "text":
@@ -194,12 +240,12 @@ def render(summary: SiteSummary, format: str = "text") -> str:
         return _json(summary)
     if format == "markdown":
         template = _markdown_env().get_template("summary.md.j2")
-        return template.render(s=summary, numbers=summary.event_numbers())
+        return template.render(s=summary, **_lookups(summary))
     if format == "html":
         template = _html_env().get_template("summary.html.j2")
         return template.render(
             s=summary,
-            numbers=summary.event_numbers(),
+            **_lookups(summary),
             timelines=timeline.build_timelines(summary.events),
             sources_by_key={source.key: source for source in summary.sources},
         )

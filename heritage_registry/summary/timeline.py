@@ -6,10 +6,12 @@ viewBox that the browser scales to the page. There are two layouts of the same c
 label above its bar, the plot the full width) for phones, where the wide one would shrink
 its text below reading size; CSS shows one of them.
 
-Each event is a row; an interval is a bar from its earliest to its latest day, a single
-day a dot. An end the source leaves open (`../2015-04`) fades out towards the edge of
-the plot, and an approximate end (`2016-03-25~`) fades a little and carries a dashed
-whisker, so that no bar suggests a precision the sources do not give.
+Each counted event is a row; an interval is a bar from its earliest to its latest day, a
+single day a dot. Retracted and merged events are counted nowhere (`summary.model`): they
+have no row and do not stretch the axis; the page lists them below the chart. An end the
+source leaves open (`../2015-04`) fades out towards the edge of the plot, and an
+approximate end (`2016-03-25~`) fades a little and carries a dashed whisker, so that no
+bar suggests a precision the sources do not give.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ class Row:
     point: bool
     stops: tuple[Stop, ...]  # empty when the bar is solid
     whiskers: tuple[tuple[float, float], ...]  # dashed lines (from x, to x) at approximate ends
-    retracted: bool
+    stripe: bool  # every other row is shaded
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,8 @@ def _ticks(
             on_chart = x + 24 <= layout.width  # a label must not run off the chart
             labelled = (day.month - 1) % label_every == 0 and not major and on_chart
             ticks.append(Tick(x, MONTHS[day.month - 1][:3] if labelled else "", major))
-            if major and x + 30 <= layout.width:
+            # A year's label starts 3 units right of its tick and is about 30 wide in bold.
+            if major and x + 36 <= layout.width:
                 years.append(Tick(x, str(day.year), True))
         first = scale.x(start)
         if not years or years[0].x - first > 44:
@@ -253,14 +256,16 @@ def _stops(start: End, end: End, width: float, plot: float) -> tuple[Stop, ...]:
 
 
 def _label(event: EventSummary, limit: int) -> str:
-    where = event.monument_name or "Site-wide"
+    where = event.monument_name or "Site or unnamed parts"
     cause = "cause unknown" if event.cause.value == "unknown" else event.cause.value
     return _truncate(f"{where} · {cause}", limit)
 
 
 def build_timeline(events: list[EventSummary], layout: Layout = WIDE) -> Timeline | None:
-    """The timeline of `events` (in timeline order), or None when no event has a date."""
-    domain = _domain(events)
+    """The timeline of `events` (in timeline order, numbered from 1 as the summary numbers
+    them), or None when no counted event has a date. Only counted events have a row."""
+    numbered = [(number, e) for number, e in enumerate(events, start=1) if e.counted]
+    domain = _domain([event for _, event in numbered])
     if domain is None:
         return None
     start, end = domain
@@ -268,7 +273,7 @@ def build_timeline(events: list[EventSummary], layout: Layout = WIDE) -> Timelin
     plot = layout.plot_x1 - layout.plot_x0
     top = layout.axis_y + 4
     rows = []
-    for number, event in enumerate(events, start=1):
+    for index, (number, event) in enumerate(numbered):
         kinds = ends(event.occurred)
         start_kind = End.OPEN if event.earliest is None else kinds.start
         end_kind = End.OPEN if event.latest is None else kinds.end
@@ -287,12 +292,12 @@ def build_timeline(events: list[EventSummary], layout: Layout = WIDE) -> Timelin
             whiskers.append((x0 - WHISKER * plot, x0))
         if end_kind is End.APPROXIMATE:
             whiskers.append((x1, x1 + WHISKER * plot))
-        where = event.monument_name or "the site as a whole"
+        where = event.monument_name or "the site or parts it does not name"
         title = (
             f"{number}. {event.occurred_label}: {event.cause.value} ({where}); "
             f"level {event.damage_level.value}; {event.confidence.value.replace('_', ' ')}"
         )
-        y = top + (number - 1) * layout.row_height
+        y = top + index * layout.row_height
         if layout.labels_above:
             label_y, bar_y = y + 13, y + 18
         else:
@@ -313,7 +318,7 @@ def build_timeline(events: list[EventSummary], layout: Layout = WIDE) -> Timelin
                 point=point,
                 stops=() if point else _stops(start_kind, end_kind, max(x1 - x0, 1), plot),
                 whiskers=tuple((round(a, 1), round(b, 1)) for a, b in whiskers),
-                retracted=event.retracted_at is not None,
+                stripe=index % 2 == 1,
             )
         )
     ticks, years = _ticks(scale, start, end, layout)

@@ -500,7 +500,8 @@ def year_bounds(text: str) -> tuple[int | None, int | None]:
 # very guesses a suggestion must show instead. Anything else gets no suggestion, and a
 # suggestion is only ever shown, never stored.
 
-_MONTH_NAMES = (
+# The English month names, for suggestions here and for the summaries' dates in words.
+MONTH_NAMES = (
     "January",
     "February",
     "March",
@@ -515,8 +516,8 @@ _MONTH_NAMES = (
     "December",
 )
 _MONTH_WORDS = (
-    {name.lower(): number for number, name in enumerate(_MONTH_NAMES, 1)}
-    | {name[:3].lower(): number for number, name in enumerate(_MONTH_NAMES, 1)}
+    {name.lower(): number for number, name in enumerate(MONTH_NAMES, 1)}
+    | {name[:3].lower(): number for number, name in enumerate(MONTH_NAMES, 1)}
     | {"sept": 9}
 )
 # EDTF's seasons (level 1): 21 spring, 22 summer, 23 autumn, 24 winter.
@@ -721,4 +722,4 @@ def _reading_words(edtf: str) -> str:
     if match is None:
         return edtf
     year, month, day = (int(part) for part in match.groups())
-    return f"{edtf} ({day} {_MONTH_NAMES[month - 1]} {year})"
+    return f"{edtf} ({day} {MONTH_NAMES[month - 1]} {year})"

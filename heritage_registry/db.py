@@ -11,7 +11,7 @@ import difflib
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -225,6 +225,24 @@ def bulk_writes(connection: sa.Connection) -> Iterator[None]:
         # A connection broken by the failure that ended the import is discarded anyway.
         with suppress(sqlite3.Error):
             driver.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def lookup(
+    connection: sa.Connection,
+    key: sa.ColumnElement[Any],
+    value: sa.ColumnElement[Any],
+    keys: Collection[Any],
+    *,
+    chunk: int = 500,
+) -> dict[Any, Any]:
+    """`value` by `key` for the rows whose key is among `keys`, asked a chunk at a time
+    (a driver or server limits the parameters of one statement)."""
+    wanted = sorted(keys)
+    found: dict[Any, Any] = {}
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start : start + chunk]
+        found.update(connection.execute(sa.select(key, value).where(key.in_(part))).all())
+    return found
 
 
 def is_busy(exc: sa.exc.OperationalError) -> bool:

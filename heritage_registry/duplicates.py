@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 
+from heritage_registry import db
 from heritage_registry.errors import InvalidRecord
 from heritage_registry.models import (
     CITATION_TABLE,
@@ -390,14 +391,4 @@ def _reasons(a: _Event, b: _Event) -> tuple[Reason, ...]:
 
 def _names(connection: sa.Connection, table: sa.Table, ids: set[int]) -> dict[int, str]:
     """The slugs of these sites or monuments, by id."""
-    names: dict[int, str] = {}
-    wanted = sorted(ids)
-    for start in range(0, len(wanted), 500):
-        names.update(
-            connection.execute(
-                sa.select(table.c.id, table.c.slug).where(
-                    table.c.id.in_(wanted[start : start + 500])
-                )
-            ).all()
-        )
-    return names
+    return db.lookup(connection, table.c.id, table.c.slug, ids)

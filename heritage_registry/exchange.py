@@ -50,7 +50,7 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, model_validator
 
 from heritage_registry import mentions
-from heritage_registry.db import WRITE_OPTIONS, bulk_writes
+from heritage_registry.db import WRITE_OPTIONS, bulk_writes, lookup
 from heritage_registry.errors import ImportInterrupted, RegistryError, describe_validation_error
 from heritage_registry.locks import exclusive_import
 from heritage_registry.models import (
@@ -1618,17 +1618,7 @@ class _Writer:
 
 def _event_ids(connection: sa.Connection, uids: Collection[str]) -> dict[str, int]:
     """The ids of the events among `uids` the registry holds, by uid."""
-    wanted = sorted(uids)
-    found: dict[str, int] = {}
-    for start in range(0, len(wanted), 500):
-        found.update(
-            connection.execute(
-                sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.id).where(
-                    EVENT_TABLE.c.uid.in_(wanted[start : start + 500])
-                )
-            ).all()
-        )
-    return found
+    return lookup(connection, EVENT_TABLE.c.uid, EVENT_TABLE.c.id, uids)
 
 
 def _live_events(connection: sa.Connection, ids: Iterable[int]) -> dict[int, tuple[int, str]]:

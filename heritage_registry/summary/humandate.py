@@ -31,20 +31,7 @@ from edtf.parser.parser_classes import (
 
 from heritage_registry import dates
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+MONTHS = dates.MONTH_NAMES
 SEASONS = {21: "spring", 22: "summer", 23: "autumn", 24: "winter"}
 
 _CACHE_SIZE = 65_536

@@ -1018,7 +1018,7 @@ def update_event(
 
     \b
     Example:
-      registry update-event 93b66f46-7152-4ee7-a52a-ae762d28f389 --level severe \
+      registry update-event 93b66f46-7152-4ee7-a52a-ae762d28f389 --level severe \\
         --reason 'UNOSAT imagery of 2016-04-01'
     """
     changes = _given(
@@ -1151,7 +1151,7 @@ def update_source(
 
     \b
     Example:
-      registry update-source ians-2016-03-27 --publisher 'Indo-Asian News Service' \
+      registry update-source ians-2016-03-27 --publisher 'Indo-Asian News Service' \\
         --reason 'full name'
     """
     changes = _given(

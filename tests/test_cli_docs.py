@@ -114,3 +114,20 @@ def test_every_command_is_documented() -> None:
 if __name__ == "__main__":
     DOCS.write_text(regenerate(DOCS.read_text(encoding="utf-8")), encoding="utf-8")
     print(f"wrote {DOCS}", file=sys.stderr)
+
+
+def test_every_example_line_continuation_survives_into_the_help() -> None:
+    """A docstring's `\\` at a line's end must be written `\\\\`: a lone one joins the lines
+    inside the Python string, and the example shows `--level severe         --reason`."""
+    from heritage_registry.cli import main as command
+
+    def helps(group: click.Group, prefix: str) -> list[tuple[str, str]]:
+        found = []
+        for name, sub in group.commands.items():
+            found.append((f"{prefix}{name}", sub.help or ""))
+            if isinstance(sub, click.Group):
+                found.extend(helps(sub, f"{prefix}{name} "))
+        return found
+
+    joined = [name for name, text in helps(command, "") if re.search(r"\S {4,}--", text)]
+    assert joined == []

@@ -1697,7 +1697,9 @@ def export(ctx: click.Context, output: str, output_format: str) -> None:
         with _output(output) as out:
             counts = exchange.export_jsonl(registry, out)
         described = ", ".join(
-            f"{count} {kind}" for kind, count in counts.items() if kind != "changes" or count
+            render.plural(count, kind.removesuffix("s"))
+            for kind, count in counts.items()
+            if kind != "changes" or count
         )
         _say(f"Exported {described}.")
     elif output_format == "csv":
@@ -1712,7 +1714,10 @@ def export(ctx: click.Context, output: str, output_format: str) -> None:
         with files.atomic_texts(output, sources_path) as (events_out, sources_out):
             events = formats.export_events_csv(registry, events_out)
             sources = formats.export_sources_csv(registry, sources_out)
-        _say(f"Exported {events} events to {output} and {sources} sources to {sources_path}.")
+        _say(
+            f"Exported {render.plural(events, 'event')} to {output} and "
+            f"{render.plural(sources, 'source')} to {sources_path}."
+        )
     else:
         with _output(output) as out:
             located = formats.write_geojson(registry, out)

@@ -232,7 +232,8 @@ class CitationLine(CitationCreate):
 
 class EventLine(DamageEventCreate):
     type: Literal["event"]
-    # An exchanged event must name its uid: a fresh one on each import would duplicate it.
+    # Never a fresh random uid, which would duplicate the event on each import: the
+    # reader gives an event without one the uid of its facts (`fact_uid`).
     uid: uuid.UUID
     citations: list[CitationLine] = Field(max_length=1000)  # type: ignore[assignment]
     recorded_at: Stamp = None
@@ -573,6 +574,19 @@ def _numbered_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
         yield number, raw
 
 
+# The facts that name an event given without a uid, and the namespace its uid is made
+# in: the same facts always give the same uid, so importing the same file (JSON Lines or
+# CSV) twice adds nothing.
+FACT_FIELDS = ("site", "monument", "cause", "damage_level", "occurred", "actor", "description")
+FACT_UID_NAMESPACE = uuid.UUID("6f1c0a52-8d0e-4f0e-9a57-3c1f1f5a7e21")
+
+
+def fact_uid(event: Mapping[str, Any]) -> str:
+    """The uid of an event given without one, made from its facts (`FACT_FIELDS`)."""
+    facts = "\x1f".join(str(event.get(name) or "") for name in FACT_FIELDS)
+    return str(uuid.uuid5(FACT_UID_NAMESPACE, facts))
+
+
 def jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
     """The records of a JSON Lines file, after its header, with their line numbers."""
     head, stream = peek_head(stream)
@@ -593,6 +607,8 @@ def jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
             continue
         if not isinstance(value, dict):
             raise ImportFailed(number, "a record must be a JSON object")
+        if value.get("type") == "event" and value.get("uid") is None:
+            value["uid"] = fact_uid(value)
         yield number, value
     if not seen_header:
         raise ImportFailed(1, "the file is empty; it needs a header line")

@@ -21,7 +21,6 @@ import codecs
 import csv
 import io
 import json
-import uuid
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
@@ -29,11 +28,13 @@ import sqlalchemy as sa
 
 from heritage_registry import confidence, dates
 from heritage_registry.exchange import (
+    FACT_FIELDS,
     MAX_LINE_BYTES,
     ImportFailed,
     ImportReport,
     Progress,
     UnreadableFile,
+    fact_uid,
     import_records,
     iter_event_records,
     iter_source_records,
@@ -108,10 +109,6 @@ CSV_COLUMNS = [
     "via",
     "mentions",
 ]
-_EVENT_FIELDS = ("site", "monument", "cause", "damage_level", "occurred", "actor", "description")
-# uids for CSV rows that give none: the same facts give the same uid, so importing the
-# same spreadsheet twice adds nothing.
-CSV_UID_NAMESPACE = uuid.UUID("6f1c0a52-8d0e-4f0e-9a57-3c1f1f5a7e21")
 
 
 def _restore(value: str) -> str:
@@ -257,12 +254,8 @@ def csv_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
             if None in row:
                 raise ImportFailed(number, "more cells than the header has columns")
             cells = {name: _restore(value) if value else None for name, value in row.items()}
-            event = {name: cells.get(name) for name in _EVENT_FIELDS}
-            uid = cells.get("uid") or str(
-                uuid.uuid5(
-                    CSV_UID_NAMESPACE, "\x1f".join(str(event[name] or "") for name in _EVENT_FIELDS)
-                )
-            )
+            event = {name: cells.get(name) for name in FACT_FIELDS}
+            uid = cells.get("uid") or fact_uid(event)
             citation = {
                 "source": cells.get("source"),
                 "quote": cells.get("quote"),

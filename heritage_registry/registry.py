@@ -74,6 +74,7 @@ from heritage_registry.models import (
     trusted,
     utcnow,
 )
+from heritage_registry.render import plural
 from heritage_registry.vocab import (
     Cause,
     ChangeAction,
@@ -181,7 +182,7 @@ class MergeReport:
         """`added 3 sites, 5 monuments, ...; 0 already present`, for people."""
         # History entries come only from imports of registries that have some.
         kinds = [kind for kind in RECORD_KINDS if kind != "changes" or self.added[kind]]
-        added = ", ".join(f"{self.added[kind]} {kind}" for kind in kinds)
+        added = ", ".join(plural(self.added[kind], kind.removesuffix("s")) for kind in kinds)
         return f"added {added}; {sum(self.existing.values())} already present"
 
 

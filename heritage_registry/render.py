@@ -196,6 +196,11 @@ def alt_names(value: Iterable[Mapping[str, str]]) -> str:
     return ", ".join(f"{item['name']}@{item['lang']}" for item in value)
 
 
+def plural(count: int, word: str) -> str:
+    """`1 source`, `2 sources`: a count with its noun agreeing."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def field_text(field: str, value: Any) -> str:
     """A field's value for people: alternative names as NAME@LANG, citations counted."""
     if field == "alt_names":

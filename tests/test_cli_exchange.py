@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from heritage_registry import Registry
-from heritage_registry.exchange import export_jsonl
+from heritage_registry.cli import main
+from heritage_registry.exchange import export_jsonl, fact_uid
 from heritage_registry.seed import load_seed
 from tests.helpers import dump
 from tests.test_cli import OCCUPATION, Run, invoker
@@ -147,7 +149,7 @@ def test_csv_import_by_extension(seeded: Registry, migrated_url: str, tmp_path: 
     )
     result = invoker(migrated_url)("import", str(sheet))
     assert result.exit_code == 0, result.stderr
-    assert "added 0 sites, 0 monuments, 0 sources, 1 events, 1 citations" in result.stderr
+    assert "added 0 sites, 0 monuments, 0 sources, 1 event, 1 citation" in result.stderr
 
 
 def test_geojson_export(seeded: Registry, migrated_url: str, tmp_path: Path) -> None:
@@ -158,3 +160,31 @@ def test_geojson_export(seeded: Registry, migrated_url: str, tmp_path: Path) -> 
     collection = json.loads(out.read_text("utf-8"))
     assert collection["type"] == "FeatureCollection"
     assert len(collection["features"]) == 5
+
+
+def test_a_json_lines_event_without_a_uid_gets_the_uid_of_its_facts(
+    tmp_path: Path, db_url: str
+) -> None:
+    """As a CSV row without a uid does: importing the same file twice adds it once."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", db_url, "seed"]).exit_code == 0
+    event = {
+        "type": "event", "site": "palmyra", "cause": "fire", "damage_level": "minor",
+        "occurred": "2015", "citations": [{"source": "ians-2016-03-27", "quote": "a fire"}],
+    }  # fmt: skip
+    path = tmp_path / "no-uid.jsonl"
+    header = {"format": "heritage-registry", "version": 1}
+    path.write_text(json.dumps(header) + "\n" + json.dumps(event) + "\n", encoding="utf-8")
+    first = runner.invoke(main, ["--db", db_url, "import", str(path)])
+    assert (first.exit_code, first.stderr) == (
+        0,
+        f"Imported {path}: added 0 sites, 0 monuments, 0 sources, 1 event, 1 citation; "
+        "0 already present.\n",
+    )
+    again = runner.invoke(main, ["--db", db_url, "import", str(path)])
+    assert again.exit_code == 0, again.output
+    assert "added 0 sites, 0 monuments, 0 sources, 0 events, 0 citations" in again.stderr
+    shown = runner.invoke(
+        main, ["--db", db_url, "show", "event", fact_uid(event), "--format", "json"]
+    )
+    assert json.loads(shown.stdout)["citations"][0]["quote"] == "a fire"

@@ -243,7 +243,7 @@ def test_stdin_style_streams_and_a_byte_order_mark_are_read(registry: Registry) 
             "line 4: no monument 'citadel' of site 'palmyra'",
         ),
         (HEADER + SITE + event_line(), "line 3: no source 's1'"),
-        (HEADER + SITE + SOURCE + event_line(uid=None), "line 4: uid"),
+        (HEADER + SITE + SOURCE + event_line(uid="not-a-uuid"), "line 4: uid"),
         (
             HEADER + SITE + SOURCE + event_line() + event_line(cause="fire"),
             f"line 5: event {UID} was given on line 4 with different content",

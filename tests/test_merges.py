@@ -493,7 +493,7 @@ def test_citations_given_for_a_merged_uid_go_to_the_kept_event(
     ok(
         run("import", str(path)),
         stderr=f"Imported {path}: added 0 sites, 0 monuments, 0 sources, 0 events, 1 "
-        "citations; 2 already present; 1 event given had been merged into another: its "
+        "citation; 2 already present; 1 event given had been merged into another: its "
         f"citations went to the event it leads to ({DUP} -> {CITADEL}).\n",
     )
     assert [c.quote for c in reg.get_event(CITADEL).citations] == [

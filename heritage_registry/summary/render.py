@@ -26,7 +26,7 @@ from pydantic import TypeAdapter
 
 from heritage_registry import __version__
 from heritage_registry.models import SITE_TABLE
-from heritage_registry.render import safe_text
+from heritage_registry.render import plural, safe_text
 from heritage_registry.summary import timeline
 from heritage_registry.summary.humandate import short_span
 from heritage_registry.summary.model import IndexEntry, SiteSummary, build_summary, period_words
@@ -44,7 +44,6 @@ from heritage_registry.summary.text import (
     events_words,
     group_additions,
     left_out_words,
-    plural,
     render_text,
     text_index_lines,
     voice_words,

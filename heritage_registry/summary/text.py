@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from heritage_registry.claims import ClaimKind
-from heritage_registry.render import safe_text
+from heritage_registry.render import plural, safe_text
 from heritage_registry.summary.model import (
     Addition,
     CitationClaim,
@@ -76,11 +76,6 @@ def _field(name: str, value: str, width: int = 19) -> list[str]:
 
 def _heading(title: str, underline: str = "-") -> list[str]:
     return ["", title, underline * len(title)]
-
-
-def plural(count: int, word: str) -> str:
-    """`1 source`, `2 sources`: a count with its noun agreeing."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 # How every format heads and names the events on a site without a monument: their level

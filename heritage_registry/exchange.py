@@ -1242,9 +1242,6 @@ class _Writer:
                             transaction.commit()
                             self.committed = done
                             transaction = connection.begin()
-                            # Other writers may have added sites, monuments or sources
-                            # between the two transactions.
-                            self._load_ids(connection)
                             in_transaction = 0
                     waiting = chunk
                     _collect_young()

@@ -517,7 +517,7 @@ def _worst_claimed(
 def _citation_summary(
     citation: CitationPublic, claims: Sequence[claim_kinds.Claim]
 ) -> CitationSummary:
-    """A citation that claims something (one that claims nothing is built inline)."""
+    """A citation with the claims it makes (none, for most)."""
     date = next((claim for claim in claims if claim.field == "occurred"), None)
     level = next((claim for claim in claims if claim.field == "damage_level"), None)
     return trusted(
@@ -628,24 +628,7 @@ def summarize(
         citations = []
         for citation, claims in zip(event.citations, made, strict=True):
             stamps.append(citation.recorded_at)
-            citations.append(
-                _citation_summary(citation, claims)
-                if claims
-                else trusted(
-                    CitationSummary,
-                    source=citation.source,
-                    quote=citation.quote,
-                    location=citation.location,
-                    stance=citation.stance,
-                    via=citation.via,
-                    mentions=citation.mentions,
-                    claimed_occurred=None,
-                    claimed_occurred_label=None,
-                    claimed_level=None,
-                    claims=[],
-                    date_resolution=citation.date_resolution,
-                )
-            )
+            citations.append(_citation_summary(citation, claims))
             if citation.via:
                 voices = relays.setdefault(citation.source, {})
                 if citation.via not in voices.values():

@@ -4,13 +4,19 @@ Generates a synthetic registry of realistic shape (see `synthetic.py`), then mea
 in one run, against baselines built in the same run:
 
 1. bulk import of the file through `registry import`, as a ratio to plain sqlite3
-   `executemany` of the same rows into the same schema (`baseline.py`);
+   `executemany` of the same rows into the same schema (`baseline.py`), each run
+   `--repeats` times, interleaved, into fresh copies of an empty registry;
 2. one site's summary, `heritage_registry.summary.build_summary`, in this process,
    median and p95 over random sites with events, and its ratio to hand-written SQL
    fetching the same rows;
 3. `registry summary --all -o DIR`, `registry export -o FILE` and `registry duplicates`:
-   wall time and the child's own peak RSS;
-4. `registry --help` as a ratio to `python -c "import click"`.
+   wall time and the child's own peak RSS; `registry list events --format jsonl` (all of
+   them, and `--confidence contested`) interleaved with the export, `--repeats` times;
+4. `registry --help` as a ratio to `python -c "import click"`;
+5. start-up: whole data commands (`list sites`, `show event`, `add-event`) as a ratio to
+   `sqlite-utils query` on the same file, interleaved, where sqlite-utils is installed.
+
+Every comparison runs its sides alternately, several times, and reports medians.
 
 It prints a Markdown table (metric, value, target, PASS/MISS) headed by the command
 line, and writes the same as JSON (`--json-out`). Times are never asserted: these
@@ -247,18 +253,34 @@ def bench_import(bench: Bench, results: Results) -> Path:
         f"{generated.distinct_dates:,} distinct EDTF strings"
     )
 
+    repeats = bench.options.repeats
+    import_runs: list[measure.ChildRun] = []
+    baseline_runs: list[float] = []
     imported, plain = bench.path("registry.db"), bench.path("baseline.db")
-    bench.init(imported)
-    bench.init(plain)
-
-    bench.say("baseline: sqlite3 executemany of the same rows")
-    baseline_seconds = baseline.insert_rows(plain, generated)
+    for attempt in range(repeats):
+        # Each side into a fresh copy of the empty registry, the order alternating so
+        # that neither always finds the disk cache the other warmed.
+        for side in ("baseline", "import") if attempt % 2 == 0 else ("import", "baseline"):
+            if side == "baseline":
+                remove_database(plain)
+                bench.init(plain)
+                bench.say(f"baseline {attempt + 1}/{repeats}: sqlite3 executemany of the rows")
+                baseline_runs.append(baseline.insert_rows(plain, generated))
+                bench.say(f"baseline took {baseline_runs[-1]:.1f} s")
+            else:
+                remove_database(imported)
+                bench.init(imported)
+                bench.say(f"registry import {attempt + 1}/{repeats}")
+                run = bench.cli(imported, "import", str(data), log="import.log")
+                import_runs.append(run)
+                bench.say(f"import took {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
     del generated
     gc.collect()
-    bench.say(f"baseline took {baseline_seconds:.1f} s; now registry import")
-
-    run = bench.cli(imported, "import", str(data), log="import.log")
-    bench.say(f"import took {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
+    results.info["import_seconds_runs"] = [round(run.seconds, 2) for run in import_runs]
+    results.info["import_baseline_seconds_runs"] = [round(value, 2) for value in baseline_runs]
+    import_seconds = measure.median([run.seconds for run in import_runs])
+    import_peak = max(run.peak_rss_mb for run in import_runs)
+    baseline_seconds = measure.median(baseline_runs)
 
     window = None if bench.shape.events <= VERIFY_ALL_UP_TO else VERIFY_WINDOW
     differing = baseline.compare_tables(imported, plain, window=window)
@@ -271,16 +293,25 @@ def bench_import(bench: Bench, results: Results) -> Path:
     bench.say("baseline and import hold the same rows")
 
     events = f"{bench.shape.events:,} events"
-    results.add(Metric("import_seconds", f"`registry import`, {events}", run.seconds, "s"))
-    results.add(Metric("import_peak_rss_mb", "`registry import` peak RSS", run.peak_rss_mb, "MB"))
+    runs = f"median of {repeats}"
     results.add(
-        Metric("import_baseline_seconds", "sqlite3 executemany baseline", baseline_seconds, "s")
+        Metric("import_seconds", f"`registry import`, {events}", import_seconds, "s", note=runs)
     )
-    ratio = baseline_seconds / run.seconds
+    results.add(Metric("import_peak_rss_mb", "`registry import` peak RSS", import_peak, "MB"))
+    results.add(
+        Metric(
+            "import_baseline_seconds",
+            "sqlite3 executemany baseline",
+            baseline_seconds,
+            "s",
+            note=runs,
+        )
+    )
+    ratio = baseline_seconds / import_seconds
     results.add(
         Metric(
             "import_ratio",
-            "import speed vs baseline (baseline s / import s)",
+            "import speed vs baseline (baseline s / import s, medians)",
             ratio,
             "x",
             "≥ 0.30x",
@@ -288,9 +319,14 @@ def bench_import(bench: Bench, results: Results) -> Path:
         )
     )
     if not bench.options.keep_baseline_db:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{plain}{suffix}").unlink(missing_ok=True)
+        remove_database(plain)
     return imported
+
+
+def remove_database(path: Path) -> None:
+    """A SQLite file gone with its WAL, so that a copy put in its place starts clean."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def sites_with_events(database: Path) -> list[str]:
@@ -619,27 +655,144 @@ def skip_summary_all(results: Results) -> None:
 
 
 def bench_export(bench: Bench, results: Results, database: Path) -> None:
+    """`registry export -o FILE` and `registry list events --format jsonl`, interleaved.
+
+    Both stream every event; the list's peak memory is compared with the export's. The
+    list with `--confidence contested` shows what a filter on confidence costs.
+    """
     output = bench.path("export.jsonl")
-    bench.say("registry export -o FILE")
-    run = bench.cli(database, "export", "-o", str(output), log="export.log")
-    bench.say(f"took {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
+    listed = bench.path("list-events.jsonl")
+    contested = bench.path("list-contested.jsonl")
+    repeats = bench.options.repeats
+    runs: dict[str, list[measure.ChildRun]] = {"export": [], "list": [], "contested": []}
+
+    def export() -> measure.ChildRun:
+        return bench.cli(database, "export", "-o", str(output), log="export.log")
+
+    def list_all() -> measure.ChildRun:
+        return bench.cli(
+            database, "list", "events", "--format", "jsonl", log="list.log", stdout=listed
+        )
+
+    def list_contested() -> measure.ChildRun:
+        return bench.cli(
+            database,
+            "list",
+            "events",
+            "--confidence",
+            "contested",
+            "--format",
+            "jsonl",
+            log="list-contested.log",
+            stdout=contested,
+        )
+
+    sides: list[tuple[str, Callable[[], measure.ChildRun]]] = [
+        ("export", export),
+        ("list", list_all),
+        ("contested", list_contested),
+    ]
+    for attempt in range(repeats):
+        turn = sides[attempt % len(sides) :] + sides[: attempt % len(sides)]
+        for name, call in turn:
+            bench.say(f"registry {name} {attempt + 1}/{repeats}")
+            run = call()
+            runs[name].append(run)
+            bench.say(f"took {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
     results.info["export_mb"] = round(output.stat().st_size / 1_048_576, 1)
     if bench.data is not None:
         # The generated file is written as `registry export` writes; only the headers
         # differ. Equal bytes after them show the round trip lost nothing.
         results.info["export_equals_imported_file"] = same_after_header(bench.data, output)
-    output.unlink()
-    results.add(Metric("export_seconds", "`registry export` wall", run.seconds, "s"))
+    with listed.open("rb") as lines:
+        results.info["list_events_lines"] = sum(1 for _ in lines)
+    with contested.open("rb") as lines:
+        results.info["list_contested_lines"] = sum(1 for _ in lines)
+    for path in (output, listed, contested):
+        path.unlink()
+    results.info["confidence_stored_share"] = stored_confidence_share(database)
+
+    def seconds(name: str) -> float:
+        return measure.median([run.seconds for run in runs[name]])
+
+    def peak(name: str) -> float:
+        return measure.median([run.peak_rss_mb for run in runs[name]])
+
+    note = f"median of {repeats}"
+    results.add(
+        Metric("export_seconds", "`registry export` wall", seconds("export"), "s", note=note)
+    )
     results.add(
         Metric(
             "export_peak_rss_mb",
             "`registry export` peak RSS",
-            run.peak_rss_mb,
+            peak("export"),
             "MB",
             "< 300 MB",
-            run.peak_rss_mb < 300,
+            peak("export") < 300,
         )
     )
+    results.add(
+        Metric(
+            "list_events_seconds",
+            "`list events --format jsonl` wall, every event",
+            seconds("list"),
+            "s",
+            note=note,
+        )
+    )
+    results.add(
+        Metric(
+            "list_events_peak_rss_mb",
+            "`list events --format jsonl` peak RSS",
+            peak("list"),
+            "MB",
+            "< 300 MB",
+            peak("list") < 300,
+        )
+    )
+    results.add(
+        Metric(
+            "list_vs_export_rss_ratio",
+            "`list events` peak RSS vs `export` peak RSS",
+            peak("list") / peak("export"),
+            "x",
+        )
+    )
+    results.add(
+        Metric(
+            "list_contested_seconds",
+            "`list events --confidence contested` wall",
+            seconds("contested"),
+            "s",
+            note=f"{results.info['list_contested_lines']:,} events; {note}",
+        )
+    )
+    results.add(
+        Metric(
+            "list_contested_peak_rss_mb",
+            "`list events --confidence contested` peak RSS",
+            peak("contested"),
+            "MB",
+            "< 300 MB",
+            peak("contested") < 300,
+        )
+    )
+
+
+def stored_confidence_share(database: Path) -> float | None:
+    """The share of events whose confidence the registry has stored (the rest are NULL,
+    and `--confidence` derives theirs as it reads them); None before revision 0005."""
+    connection = sqlite3.connect(database)
+    try:
+        stored, total = connection.execute(
+            "SELECT COUNT(confidence), COUNT(*) FROM damage_event"
+        ).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        connection.close()
+    return round(stored / total, 4) if total else None
 
 
 def bench_duplicates(bench: Bench, results: Results, database: Path) -> None:
@@ -692,6 +845,104 @@ def bench_help(bench: Bench, results: Results) -> None:
     results.add(Metric("help_ratio", "`--help` vs `import click`", ratio, "x", "< 2x", ratio < 2))
 
 
+def sqlite_utils_command() -> list[str] | None:
+    """`sqlite-utils` next to this interpreter, else on PATH; None where not installed."""
+    executable = Path(sys.executable).parent / "sqlite-utils"
+    if executable.exists():
+        return [str(executable)]
+    found = shutil.which("sqlite-utils")
+    return [found] if found else None
+
+
+def bench_startup(bench: Bench, results: Results, database: Path) -> None:
+    """Whole data commands against `sqlite-utils query` on the same file, interleaved.
+
+    What a person waits for: the interpreter, the imports, opening the database and the
+    schema check, one small read or write. The baseline reads the sites too.
+    """
+    commands = ("list_sites", "show_event", "add_event")
+    labels = {
+        "list_sites": "`registry list sites --limit 20`",
+        "show_event": "`registry show event UID`",
+        "add_event": "`registry add-event ...` (one event, one citation)",
+    }
+    baseline_command = sqlite_utils_command()
+    if baseline_command is None:
+        for name in commands:
+            results.add(
+                Metric(f"startup_{name}_ratio", labels[name], None, "", note="no sqlite-utils")
+            )
+        return
+    connection = sqlite3.connect(database)
+    try:
+        site, uid = connection.execute(
+            "SELECT site.slug, damage_event.uid FROM damage_event"
+            " JOIN site ON site.id = damage_event.site_id ORDER BY damage_event.id LIMIT 1"
+        ).fetchone()
+        (key,) = connection.execute("SELECT key FROM source ORDER BY key LIMIT 1").fetchone()
+    finally:
+        connection.close()
+    url = ["--db", bench.url(database)]
+    argv = {
+        "sqlite_utils": [
+            *baseline_command,
+            "query",
+            str(database),
+            "SELECT slug, name, country, kind FROM site ORDER BY slug LIMIT 20",
+        ],
+        "list_sites": [*bench.registry, *url, "list", "sites", "--limit", "20"],
+        "show_event": [*bench.registry, *url, "show", "event", uid],
+        "add_event": [
+            *bench.registry,
+            *url,
+            "add-event",
+            site,
+            "--cause",
+            "explosives",
+            "--level",
+            "destroyed",
+            "--occurred",
+            "2015-08-30",
+            "--source",
+            key,
+            "--quote",
+            "The temple was blown up",
+        ],
+    }
+    runs = bench.options.startup_runs
+    bench.say(f"start-up: {', '.join(argv)}, {runs} runs each, interleaved")
+    # One untimed run of each: the first start reads files the others find cached.
+    for command in argv.values():
+        measure.run_child(command, env=bench.env)
+    seconds: dict[str, list[float]] = {name: [] for name in argv}
+    names = list(argv)
+    for attempt in range(runs):
+        for name in names[attempt % len(names) :] + names[: attempt % len(names)]:
+            seconds[name].append(measure.run_child(argv[name], env=bench.env).seconds * 1000)
+    base = measure.median(seconds["sqlite_utils"])
+    results.add(
+        Metric(
+            "startup_sqlite_utils_ms",
+            "`sqlite-utils query FILE 'SELECT ... FROM site LIMIT 20'` median",
+            base,
+            "ms",
+        )
+    )
+    for name in commands:
+        value = measure.median(seconds[name])
+        results.add(Metric(f"startup_{name}_ms", f"{labels[name]} median", value, "ms"))
+        results.add(
+            Metric(
+                f"startup_{name}_ratio",
+                f"{labels[name]} vs `sqlite-utils query`",
+                value / base,
+                "x",
+                "≤ 2x",
+                value / base <= 2,
+            )
+        )
+
+
 # Running ---------------------------------------------------------------------------------
 
 
@@ -700,7 +951,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="python bench/run.py",
         description="Benchmark heritage-registry against plain sqlite3 baselines.",
     )
-    parser.add_argument("--events", type=int, default=1_000_000, help="events (1,000,000)")
+    parser.add_argument("--events", type=int, default=100_000, help="events (100,000)")
     parser.add_argument(
         "--sites", type=int, help="sites (default: min(100000, max(10, events // 10)))"
     )
@@ -741,6 +992,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-summary-all", action="store_true", help="skip `summary --all`")
     parser.add_argument("--help-runs", type=int, default=10, help="runs of --help timed (10)")
     parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="runs of each side of the import, export and list comparisons (3)",
+    )
+    parser.add_argument(
+        "--startup-runs",
+        type=int,
+        default=5,
+        help="runs of each start-up command and of sqlite-utils timed (5)",
+    )
+    parser.add_argument(
         "--workdir", help="where the files go (default: a temporary folder, removed at the end)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the files in the workdir")
@@ -757,7 +1020,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         options.summary_all_sites.isdigit() and int(options.summary_all_sites) > 0
     ):
         parser.error("--summary-all-sites takes a positive number, all or auto")
-    for name in ("events", "sites", "sources", "summaries", "help_runs", "distinct_dates"):
+    for name in (
+        "events",
+        "sites",
+        "sources",
+        "summaries",
+        "help_runs",
+        "distinct_dates",
+        "repeats",
+        "startup_runs",
+    ):
         value = getattr(options, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -819,6 +1091,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench_export(bench, results, database)
         bench_duplicates(bench, results, database)
         bench_help(bench, results)
+        # Last: `add-event` writes to the registry the other measurements read.
+        bench_startup(bench, results, database)
     finally:
         bench.cleanup()
     results.info["load_average_1m_at_end"] = measure.load_average()

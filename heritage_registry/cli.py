@@ -14,8 +14,10 @@ imported inside the commands that need it, so that `registry --help` answers at 
 from __future__ import annotations
 
 import difflib
+import itertools
+import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +25,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from heritage_registry import __version__, render
+from heritage_registry import __version__, completion, render
 from heritage_registry.vocab import (
     Cause,
+    ChangeHow,
     Confidence,
     DamageLevel,
     MonumentKind,
@@ -60,6 +63,8 @@ class Settings:
     """The global options, shared by every command through the click context."""
 
     db: str | None
+    # --quiet: no messages for people on standard error (errors still show).
+    quiet: bool = False
 
 
 # Errors ---------------------------------------------------------------------------
@@ -152,7 +157,7 @@ def _registry(ctx: click.Context, *, write: bool = False) -> Registry:
     from heritage_registry.registry import Registry
 
     with _opening(ctx):
-        registry = Registry.open(_settings(ctx).db, create=write)
+        registry = Registry.open(_settings(ctx).db, create=write, how=ChangeHow.COMMAND)
     ctx.call_on_close(registry.close)
     return registry
 
@@ -224,6 +229,20 @@ class ForgivingCommand(click.Command):
         try:
             rest = super().parse_args(ctx, args)
         except click.NoSuchOption as exc:
+            root = ctx.find_root()
+            named = [p for p in root.command.params if exc.option_name in p.opts]
+            if root is not ctx and named:
+                # A global option (--quiet, --db URL) given after the command.
+                option = exc.option_name
+                if isinstance(named[0], click.Option) and named[0].metavar:
+                    option += f" {named[0].metavar}"
+                command = ctx.command_path.partition(" ")[2]
+                raise click.NoSuchOption(
+                    exc.option_name,
+                    message=f"{exc.option_name} is an option of registry itself: give it "
+                    f"before the command, as in: registry {option} {command} ...",
+                    ctx=ctx,
+                ) from None
             meant = self._meant(ctx, exc.option_name)
             if meant is None:
                 raise
@@ -279,10 +298,12 @@ def vocabulary_option(
 ) -> Callable[[F], F]:
     """An option taking one vocabulary value, its allowed values listed in --help."""
     values = ", ".join(vocabulary.values())
+    kwargs.setdefault("shell_complete", completion.vocabulary(vocabulary))
     return click.option(*decls, metavar=metavar, help=f"{help} One of: {values}.", **kwargs)
 
 
 def format_option(*choices: str) -> Callable[[F], F]:
+    """--format, choosing among `choices`; the first is the default."""
     return click.option(
         "--format",
         "output_format",
@@ -294,6 +315,7 @@ def format_option(*choices: str) -> Callable[[F], F]:
 
 
 def coordinate_options(function: F) -> F:
+    """--lat and --lon, a WGS84 location given as both or neither."""
     function = click.option(
         "--lon", type=float, metavar="DEG", help="Longitude, WGS84 decimal degrees (with --lat)."
     )(function)
@@ -303,6 +325,7 @@ def coordinate_options(function: F) -> F:
 
 
 def alt_name_option(function: F) -> F:
+    """--alt-name NAME@LANG, repeatable."""
     return click.option(
         "--alt-name",
         "alt_names",
@@ -441,8 +464,18 @@ def _alt_names(texts: tuple[str, ...]) -> list[AltName]:
 
 
 def _say(message: str) -> None:
-    """A message for people: standard error, so that standard output stays parseable."""
-    click.echo(message, err=True)
+    """A message for people: standard error, so that standard output stays parseable.
+
+    Nothing with the global --quiet: errors are not said this way, and still show.
+    """
+    if not _quiet():
+        click.echo(message, err=True)
+
+
+def _quiet() -> bool:
+    """Whether the command runs under the global --quiet."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and _settings(ctx).quiet
 
 
 # The group ------------------------------------------------------------------------
@@ -457,9 +490,16 @@ def _say(message: str) -> None:
     help="The database: a SQLite file path, sqlite:///PATH or postgresql://USER@HOST/DB. "
     "Default: registry.db in your user data folder.",
 )
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Say nothing on standard error but errors: no counts, no 'Wrote FILE', no "
+    "progress bars. Give it before the command.",
+)
 @click.version_option(__version__, "--version", prog_name="registry")
 @click.pass_context
-def main(ctx: click.Context, db: str | None) -> None:
+def main(ctx: click.Context, db: str | None, quiet: bool) -> None:
     """Record damage to heritage sites, each statement cited from a source.
 
     Every command works on one database, created and brought to the current schema on
@@ -470,8 +510,9 @@ def main(ctx: click.Context, db: str | None) -> None:
       registry seed
       registry list events --site palmyra --cause explosives
       registry show site palmyra
+      registry --quiet export -o registry.jsonl
     """
-    ctx.obj = Settings(db=db)
+    ctx.obj = Settings(db=db, quiet=quiet)
 
 
 # Database -------------------------------------------------------------------------
@@ -645,10 +686,17 @@ def db_history() -> None:
 
 # Seed -----------------------------------------------------------------------------
 
+by_option = click.option(
+    "--by",
+    metavar="NAME",
+    help="Who makes the change, for its history (default: your operating-system user name).",
+)
+
 
 @main.command()
+@by_option
 @click.pass_context
-def seed(ctx: click.Context) -> None:
+def seed(ctx: click.Context, by: str | None) -> None:
     """Load the shipped seed; safe to run again.
 
     The seed records damage to Palmyra, Nimrud and the Mosul Museum, each event cited
@@ -662,7 +710,7 @@ def seed(ctx: click.Context) -> None:
     from heritage_registry.seed import load_seed
 
     registry = _registry(ctx, write=True)
-    report = load_seed(registry)
+    report = load_seed(registry, by=by)
     _say(f"Seeded {registry.url}: {report.describe()}.")
 
 
@@ -686,6 +734,7 @@ def seed(ctx: click.Context) -> None:
 @click.option("--wikidata", metavar="QID", help="Wikidata item id, e.g. Q123.")
 @alt_name_option
 @click.option("--description", metavar="TEXT", help="A description of the site.")
+@by_option
 @click.pass_context
 def add_site(
     ctx: click.Context,
@@ -699,6 +748,7 @@ def add_site(
     wikidata: str | None,
     alt_names: tuple[str, ...],
     description: str | None,
+    by: str | None,
 ) -> None:
     """Add a site: a place such as Palmyra, named by SLUG.
 
@@ -708,6 +758,7 @@ def add_site(
         --unesco-id 23 --alt-name 'تدمر@ar' --alt-name 'Tadmur@en'
     """
     site = _registry(ctx, write=True).add_site(
+        by=by,
         slug=slug,
         name=name,
         country=country,
@@ -735,6 +786,7 @@ def add_site(
 @coordinate_options
 @alt_name_option
 @click.option("--description", metavar="TEXT", help="A description of the monument.")
+@by_option
 @click.pass_context
 def add_monument(
     ctx: click.Context,
@@ -747,6 +799,7 @@ def add_monument(
     lon: float | None,
     alt_names: tuple[str, ...],
     description: str | None,
+    by: str | None,
 ) -> None:
     """Add a monument SLUG to SITE: a part damaged on its own.
 
@@ -756,6 +809,7 @@ def add_monument(
         --kind temple --built 0032 --alt-name 'معبد بل@ar'
     """
     monument = _registry(ctx, write=True).add_monument(
+        by=by,
         site=site,
         slug=slug,
         name=name,
@@ -781,6 +835,7 @@ def add_monument(
 )
 @click.option("--language", metavar="LANG", help="Its BCP 47 language tag, e.g. en, ar.")
 @click.option("--author", metavar="NAME", help="Who wrote it.")
+@by_option
 @click.pass_context
 def add_source(
     ctx: click.Context,
@@ -792,6 +847,7 @@ def add_source(
     source_type: str | None,
     language: str | None,
     author: str | None,
+    by: str | None,
 ) -> None:
     """Add a source: a document that reports damage, named by KEY.
 
@@ -802,6 +858,7 @@ def add_source(
         --published 2016-03-27 --language en
     """
     source = _registry(ctx, write=True).add_source(
+        by=by,
         key=key,
         title=title,
         publisher=publisher,
@@ -831,6 +888,7 @@ def add_source(
 @click.option("--actor", metavar="NAME", help="Who did it.")
 @click.option("--description", metavar="TEXT", help="What happened, in your words.")
 @citation_options
+@by_option
 @click.pass_context
 def add_event(
     ctx: click.Context,
@@ -849,11 +907,13 @@ def add_event(
     date_resolution: str | None,
     via: str | None,
     mentions: tuple[str, ...],
+    by: str | None,
 ) -> None:
     """Add a damage event with its first citation; print its uid.
 
     The event happened at SITE, or to one --monument of it. Only the new event's uid
-    goes to standard output, so that a script can keep it.
+    goes to standard output, so that a script can keep it. A source that keeps its text
+    (registry attach-text) must hold the quote.
 
     \b
     Example:
@@ -863,6 +923,7 @@ def add_event(
     """
     words = _quote(quote, quote_file)
     event = _registry(ctx, write=True).add_event(
+        by=by,
         site=site,
         cause=cause,
         damage_level=level,
@@ -885,13 +946,6 @@ def add_event(
         where = f"monument {event.monument} of {where}"
     _say(f"Added event {event.uid} to {where}.")
     click.echo(event.uid)
-
-
-by_option = click.option(
-    "--by",
-    metavar="NAME",
-    help="Who makes the change (default: your operating-system user name).",
-)
 
 
 @main.command()
@@ -933,7 +987,9 @@ def cite(
     contested. A claimed date inside the event's, or a level where the event's is
     unknown, adds detail without contesting it. The citation goes into the event's
     history, with who added it (--by). The uid of an event merged into another leads
-    there: that event is cited, and a note on standard error says so.
+    there: that event is cited, and a note on standard error says so. A source that keeps
+    its text (registry attach-text) must hold the quote: one that is not there is refused,
+    with the closest passage.
 
     \b
     Example:
@@ -1169,6 +1225,104 @@ def update_source(
     _say(f"Updated source {source.key}.")
 
 
+@main.command("attach-text")
+@click.argument("key")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--retrieved", metavar="DATE", help="When it was retrieved, YYYY-MM-DD (default: today)."
+)
+@click.option("--url", metavar="URL", help="Where it was retrieved from.")
+@click.option("--archived-url", metavar="URL", help="Where an archived copy of it is.")
+@click.option(
+    "--sha256", metavar="HEX", help="Only record the SHA-256 of an original that is not text."
+)
+@click.option(
+    "--hash-file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Only record the SHA-256 of this file, an original that is not text (a PDF).",
+)
+@by_option
+@click.pass_context
+def attach_text(
+    ctx: click.Context,
+    key: str,
+    file: str | None,
+    retrieved: str | None,
+    url: str | None,
+    archived_url: str | None,
+    sha256: str | None,
+    hash_file: str | None,
+    by: str | None,
+) -> None:
+    """Keep the text the source KEY was read from: FILE, UTF-8.
+
+    The text is kept with its SHA-256 and when and where it was retrieved; from then on a
+    quote cited from the source must be in it (runs of whitespace, line breaks,
+    typographic quotes and dashes aside), and each citation records where. A source
+    known from an original that is not text (a PDF, a video) keeps only its hash:
+    --hash-file FILE or --sha256 HEX instead of FILE. Attaching another text replaces
+    the first; the source's history keeps the old hash.
+
+    \b
+    Example:
+      registry attach-text newarab-2016-03-27 article.txt --retrieved 2016-03-28 \\
+        --url https://www.newarab.com/... --archived-url https://web.archive.org/...
+    """
+    from heritage_registry import texts
+
+    if sum(given is not None for given in (file, sha256, hash_file)) != 1:
+        raise click.UsageError("give the text's FILE, or --sha256 HEX or --hash-file FILE")
+    text = texts.read_text(Path(file)) if file is not None else None
+    if hash_file is not None:
+        sha256 = texts.file_digest(Path(hash_file))
+    kept = _registry(ctx, write=True).attach_text(
+        key,
+        text,
+        retrieved=retrieved,
+        url=url,
+        archived_url=archived_url,
+        sha256=sha256,
+        by=by,
+    )
+    what = f"text ({kept.characters} characters)" if kept.characters is not None else "hash"
+    _say(f"Kept the {what} of source {key}: sha256 {kept.sha256}.")
+
+
+@main.command()
+@click.option(
+    "--texts",
+    "folder",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Check against the files in DIR, named after each source's key (or article).",
+)
+@click.pass_context
+def verify(ctx: click.Context, folder: str | None) -> None:
+    """Check that every citation's quote is in its source's text.
+
+    Each citation is verified, not found (with the closest passage of the text), or has
+    no text to check against; then the counts. Without --texts, the texts sources keep
+    (registry attach-text); with it, the files in DIR: KEY, KEY.txt, or the article file
+    the seed names for the source. Exits 1 if any quote is not found.
+
+    \b
+    Example:
+      registry verify --texts ../shared/articles
+    """
+    from heritage_registry import texts
+    from heritage_registry.errors import RegistryError
+
+    report = _registry(ctx).verify(Path(folder) if folder is not None else None)
+    click.echo(render.verify_text(report), nl=False)
+    missing = report.count(texts.NOT_FOUND)
+    if missing:
+        raise RegistryError(
+            f"{render.plural(missing, 'quote')} not found in {'its' if missing == 1 else 'their'} "
+            "source's text"
+        )
+
+
 @main.command()
 @click.argument("uid")
 @change_options
@@ -1239,12 +1393,28 @@ def merge_events(ctx: click.Context, keep: str, other: str, reason: str, by: str
     )
 
 
+# What `registry history` shows of the registry-wide feed without --limit: a screenful.
+FEED_LIMIT = 50
+
+
 @main.command()
 @click.argument("uid", required=False)
 @click.option("--site", metavar="SLUG", help="The history of this site (with --monument: of it).")
 @click.option("--monument", metavar="SLUG", help="The history of this monument of --site.")
 @click.option("--source", metavar="KEY", help="The history of this source.")
-@format_option("text", "json")
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Registry-wide: entries at or after this day or time (UTC), e.g. 2026-12-01.",
+)
+@click.option("--by", "changed_by", metavar="NAME", help="Registry-wide: entries made by NAME.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help=f"Registry-wide: the newest N entries (default {FEED_LIMIT}; 0 for all).",
+)
+@format_option("text", "json", "jsonl")
 @click.pass_context
 def history(
     ctx: click.Context,
@@ -1252,16 +1422,25 @@ def history(
     site: str | None,
     monument: str | None,
     source: str | None,
+    since: str | None,
+    changed_by: str | None,
+    limit: int | None,
     output_format: str,
 ) -> None:
-    """Show every change to the event UID, or to a site, monument or source.
+    """Show the changes to one record, or the registry's latest changes.
 
-    Each entry has when, by whom and why, and the fields whose values changed.
+    The record is the event UID, a --site, a --monument of it, or a --source. Each
+    entry has when, by whom, how (a command, the library, an import, the seed) and why,
+    and the fields whose values changed; a creation lists the values the record came
+    with. Name no record for the registry's whole history, newest first: every creation,
+    correction, citation, retraction, merge and removal, the feed from which a copy of
+    the registry keeps itself current (--format jsonl, --since).
 
     \b
     Example:
       registry history 93b66f46-7152-4ee7-a52a-ae762d28f389
       registry history --site palmyra --monument citadel --format json
+      registry history --since 2026-12-01 --by 'Ana Ruiz' --format jsonl
     """
     if monument is not None and site is None:
         raise click.UsageError("--monument needs --site")
@@ -1275,15 +1454,108 @@ def history(
         )
         if record is not None
     ]
-    if len(named) != 1:
+    if len(named) > 1:
         raise click.UsageError("name one record: a UID, --site [--monument], or --source")
-    kind, record = named[0]
-    changes = _registry(ctx).history(kind, record)
+    feed = not named
+    if not feed and (since, changed_by, limit) != (None, None, None):
+        raise click.UsageError(
+            "--since, --by and --limit select from the registry-wide history; name no record"
+        )
+    if feed:
+        wanted = FEED_LIMIT if limit is None else limit or None
+        # One more than shown says whether there are more, without counting them all.
+        changes = _registry(ctx).changes(
+            since=since, by=changed_by, limit=None if wanted is None else wanted + 1
+        )
+        if wanted is not None and len(changes) > wanted:
+            changes = changes[:wanted]
+            _say(
+                f"Showing the newest {render.plural(wanted, 'change')}; there are more: "
+                "--limit 0 shows all, --since narrows."
+            )
+    else:
+        kind, record = named[0]
+        changes = _registry(ctx).history(kind, record)
     data = [change.model_dump(mode="json") for change in changes]
     if output_format == "json":
         click.echo(render.json_text(data), nl=False)
-        return
-    click.echo(render.history_text(data), nl=False)
+    elif output_format == "jsonl":
+        for entry in data:
+            click.echo(render.json_line(entry), nl=False)
+    else:
+        click.echo(render.history_text(data, named=feed), nl=False)
+
+
+# Removing ------------------------------------------------------------------------
+
+
+@main.group(cls=OrderedGroup)
+def remove() -> None:
+    """Remove a site, monument or source entered by mistake, with a reason.
+
+    Only a record that nothing refers to can be removed: a cited source, a monument
+    that events record or citations mention, a site with monuments or events are
+    refused, naming what refers to them. Events are never removed; retract one instead
+    (registry retract). The removal, the record's last state and the reason are kept in
+    its history (registry history).
+
+    \b
+    Example:
+      registry remove source newarab-2016-03-72 --reason 'typo for newarab-2016-03-27'
+    """
+
+
+def _removal_options(function: F) -> F:
+    function = by_option(function)
+    return click.option(
+        "--reason", required=True, metavar="TEXT", help="Why it is removed (kept in history)."
+    )(function)
+
+
+@remove.command("site")
+@click.argument("slug")
+@_removal_options
+@click.pass_context
+def remove_site(ctx: click.Context, slug: str, reason: str, by: str | None) -> None:
+    """Remove the site SLUG, on which nothing is recorded.
+
+    \b
+    Example:
+      registry remove site palmira --reason 'misspelt; the site is palmyra'
+    """
+    removed = _registry(ctx, write=True).remove_site(slug, reason=reason, by=by)
+    _say(f"Removed site {removed.slug}; its history is kept.")
+
+
+@remove.command("monument")
+@click.argument("site")
+@click.argument("slug")
+@_removal_options
+@click.pass_context
+def remove_monument(ctx: click.Context, site: str, slug: str, reason: str, by: str | None) -> None:
+    """Remove the monument SLUG of SITE, to which nothing refers.
+
+    \b
+    Example:
+      registry remove monument palmyra temple-of-bell --reason 'typo for temple-of-bel'
+    """
+    removed = _registry(ctx, write=True).remove_monument(site, slug, reason=reason, by=by)
+    _say(f"Removed monument {removed.slug} of site {removed.site}; its history is kept.")
+
+
+@remove.command("source")
+@click.argument("key")
+@_removal_options
+@click.pass_context
+def remove_source(ctx: click.Context, key: str, reason: str, by: str | None) -> None:
+    """Remove the source KEY, which no event cites.
+
+    \b
+    Example:
+      registry remove source newarab-2016-03-72 --reason 'typo for newarab-2016-03-27'
+    """
+    removed = _registry(ctx, write=True).remove_source(key, reason=reason, by=by)
+    _say(f"Removed source {removed.key}; its history is kept.")
 
 
 # Listing --------------------------------------------------------------------------
@@ -1319,35 +1591,96 @@ def list_group() -> None:
     """List sites, monuments, sources or events.
 
     As a table (the main columns, long cells cut to 40 characters, "…" marking the
-    cut), as JSON (every field, a list of records) or as CSV (every field; lists such
-    as alt_names and citations as JSON in their cell).
+    cut), as JSON (every field, a list of records), as JSON Lines (every field, one
+    record a line, written as it is read, for any number of records) or as CSV (every
+    field; lists such as alt_names and citations as JSON in their cell). --limit and
+    --offset give a page of the records; -o writes them to a file, whole or not at all.
 
     \b
     Example:
       registry list events --site palmyra --since 2015-08 --format csv
+      registry list events --format jsonl --limit 100 --offset 200 -o events.jsonl
     """
 
 
-def _print_records(kind: str, model: type[Any], records: list[Any], output_format: str) -> None:
-    data = [record.model_dump(mode="json") for record in records]
-    if output_format == "json":
-        click.echo(render.json_text(data), nl=False)
-    elif output_format == "csv":
-        click.echo(render.records_csv(list(model.model_fields), data), nl=False)
-    else:
-        click.echo(render.records_table(kind, data), nl=False)
+LIST_FORMATS = ("table", "json", "jsonl", "csv")
 
 
-LIST_FORMATS = ("table", "json", "csv")
+def list_options(function: F) -> F:
+    """--format, --limit, --offset and -o/--output, which every `list` command takes."""
+    for decorator in reversed(
+        [
+            format_option(*LIST_FORMATS),
+            click.option(
+                "--limit",
+                type=click.IntRange(min=0),
+                metavar="N",
+                help="List at most N records.",
+            ),
+            click.option(
+                "--offset",
+                type=click.IntRange(min=0),
+                default=0,
+                metavar="N",
+                help="Skip the first N records; with --limit, a page (--limit 50 --offset 100).",
+            ),
+            click.option(
+                "-o",
+                "--output",
+                metavar="FILE",
+                help="Write to FILE instead of standard output. It appears whole or not at "
+                "all, and missing folders are created.",
+            ),
+        ]
+    ):
+        function = decorator(function)
+    return function
+
+
+# One encoder for every line, compact as `registry export`'s lines are.
+_JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _write_records(
+    kind: str, model: type[Any], records: Iterable[Any], output_format: str, output: str | None
+) -> None:
+    """Write `records` in `output_format` to standard output, or to the file `output`.
+
+    JSON Lines is written a record at a time, as `records` yields them; the other
+    formats need them all. Written to a file, the records are counted on standard error.
+    """
+    count = 0
+    with _output(output or "-") as out:
+        if output_format == "jsonl":
+            for record in records:
+                out.write(_JSON_LINE.encode(record.model_dump(mode="json")) + "\n")
+                count += 1
+        else:
+            data = [record.model_dump(mode="json") for record in records]
+            count = len(data)
+            if output_format == "json":
+                out.write(render.json_text(data))
+            elif output_format == "csv":
+                out.write(render.records_csv(list(model.model_fields), data))
+            else:
+                out.write(render.records_table(kind, data))
+    if output not in (None, "-"):
+        _say(f"Wrote {render.plural(count, kind.removesuffix('s'))} to {output}.")
 
 
 @list_group.command("sites", cls=ListCommand)
 @click.option("--country", metavar="CC", help="Only sites in this country, e.g. SY.")
 @vocabulary_option("--kind", vocabulary=SiteKind, metavar="KIND", help="Only sites of this kind.")
-@format_option(*LIST_FORMATS)
+@list_options
 @click.pass_context
 def list_sites(
-    ctx: click.Context, country: str | None, kind: str | None, output_format: str
+    ctx: click.Context,
+    country: str | None,
+    kind: str | None,
+    output_format: str,
+    limit: int | None,
+    offset: int,
+    output: str | None,
 ) -> None:
     """List sites, ordered by slug.
 
@@ -1357,19 +1690,30 @@ def list_sites(
     """
     from heritage_registry.models import SitePublic
 
-    sites = _registry(ctx).list_sites(country=country, kind=kind)
-    _print_records("sites", SitePublic, sites, output_format)
+    sites = _registry(ctx).list_sites(country=country, kind=kind, limit=limit, offset=offset)
+    _write_records("sites", SitePublic, sites, output_format, output)
 
 
 @list_group.command("monuments", cls=ListCommand)
-@click.option("--site", metavar="SLUG", help="Only the monuments of this site.")
+@click.option(
+    "--site",
+    metavar="SLUG",
+    shell_complete=completion.sites,
+    help="Only the monuments of this site.",
+)
 @vocabulary_option(
     "--kind", vocabulary=MonumentKind, metavar="KIND", help="Only monuments of this kind."
 )
-@format_option(*LIST_FORMATS)
+@list_options
 @click.pass_context
 def list_monuments(
-    ctx: click.Context, site: str | None, kind: str | None, output_format: str
+    ctx: click.Context,
+    site: str | None,
+    kind: str | None,
+    output_format: str,
+    limit: int | None,
+    offset: int,
+    output: str | None,
 ) -> None:
     """List monuments, ordered by site slug, then monument slug.
 
@@ -1379,15 +1723,27 @@ def list_monuments(
     """
     from heritage_registry.models import MonumentPublic
 
-    monuments = _registry(ctx).list_monuments(site=site, kind=kind)
-    _print_records("monuments", MonumentPublic, monuments, output_format)
+    monuments = _registry(ctx).list_monuments(site=site, kind=kind, limit=limit, offset=offset)
+    _write_records("monuments", MonumentPublic, monuments, output_format, output)
 
 
 @list_group.command("sources", cls=ListCommand)
-@click.option("--site", metavar="SLUG", help="Only sources cited on this site's events.")
-@format_option(*LIST_FORMATS)
+@click.option(
+    "--site",
+    metavar="SLUG",
+    shell_complete=completion.sites,
+    help="Only sources cited on this site's events.",
+)
+@list_options
 @click.pass_context
-def list_sources(ctx: click.Context, site: str | None, output_format: str) -> None:
+def list_sources(
+    ctx: click.Context,
+    site: str | None,
+    output_format: str,
+    limit: int | None,
+    offset: int,
+    output: str | None,
+) -> None:
     """List sources, ordered by key.
 
     \b
@@ -1396,13 +1752,20 @@ def list_sources(ctx: click.Context, site: str | None, output_format: str) -> No
     """
     from heritage_registry.models import SourcePublic
 
-    sources = _registry(ctx).list_sources(site=site)
-    _print_records("sources", SourcePublic, sources, output_format)
+    sources = _registry(ctx).list_sources(site=site, limit=limit, offset=offset)
+    _write_records("sources", SourcePublic, sources, output_format, output)
 
 
 @list_group.command("events", cls=ListCommand)
-@click.option("--site", metavar="SLUG", help="Only events at this site.")
-@click.option("--monument", metavar="SLUG", help="Only events of this monument (needs --site).")
+@click.option(
+    "--site", metavar="SLUG", shell_complete=completion.sites, help="Only events at this site."
+)
+@click.option(
+    "--monument",
+    metavar="SLUG",
+    shell_complete=completion.monuments,
+    help="Only events of this monument (needs --site).",
+)
 @vocabulary_option("--cause", vocabulary=Cause, metavar="CAUSE", help="Only events of this cause.")
 @vocabulary_option(
     "--level", vocabulary=DamageLevel, metavar="LEVEL", help="Only events of this damage level."
@@ -1415,7 +1778,7 @@ def list_sources(ctx: click.Context, site: str | None, output_format: str) -> No
 )
 @click.option("--since", metavar="EDTF", help="Only events that may have happened since then.")
 @click.option("--until", metavar="EDTF", help="Only events that may have happened until then.")
-@format_option(*LIST_FORMATS)
+@list_options
 @click.pass_context
 def list_events(
     ctx: click.Context,
@@ -1427,6 +1790,9 @@ def list_events(
     since: str | None,
     until: str | None,
     output_format: str,
+    limit: int | None,
+    offset: int,
+    output: str | None,
 ) -> None:
     """List damage events in date order.
 
@@ -1434,11 +1800,13 @@ def list_events(
     date, then uid.
 
     An event whose dates may overlap the --since/--until window is listed; an open or
-    unknown end counts as reaching into it.
+    unknown end counts as reaching into it. --format jsonl reads the events a page at a
+    time, so that any number of them can be listed.
 
     \b
     Example:
       registry list events --site palmyra --cause explosives --since 2015-08
+      registry list events --format jsonl -o events.jsonl
     """
     from heritage_registry.models import DamageEventPublic
 
@@ -1446,16 +1814,24 @@ def list_events(
         raise click.UsageError(
             "--monument needs --site: a monument's slug is unique only in its site."
         )
-    events = _registry(ctx).list_events(
-        site=site,
-        monument=monument,
-        cause=cause,
-        damage_level=level,
-        confidence=confidence,
-        since=since,
-        until=until,
-    )
-    _print_records("events", DamageEventPublic, events, output_format)
+    registry = _registry(ctx)
+    filters: dict[str, Any] = {
+        "site": site,
+        "monument": monument,
+        "cause": cause,
+        "damage_level": level,
+        "confidence": confidence,
+        "since": since,
+        "until": until,
+    }
+    events: Iterable[DamageEventPublic]
+    if output_format == "jsonl":
+        # Checked here, before any file is opened: iter_events refuses bad filters at once.
+        stream = registry.iter_events(**filters)
+        events = itertools.islice(stream, offset, None if limit is None else offset + limit)
+    else:
+        events = registry.list_events(**filters, limit=limit, offset=offset)
+    _write_records("events", DamageEventPublic, events, output_format, output)
 
 
 # Showing --------------------------------------------------------------------------
@@ -1539,11 +1915,17 @@ def show_source(ctx: click.Context, key: str, output_format: str) -> None:
     Example:
       registry show source newarab-2016-03-27
     """
-    source = _registry(ctx).get_source(key)
+    from heritage_registry.models import SourceWithText
+
+    registry = _registry(ctx)
+    source = registry.get_source(key)
+    kept = registry.source_text(key)
     if output_format == "json":
-        _print_json(source)
+        # The text's fields appear where the source keeps one.
+        _print_json(source if kept is None else SourceWithText(**dict(source), text=kept))
         return
-    click.echo(render.source_text(source.model_dump(mode="json")), nl=False)
+    text = None if kept is None else kept.model_dump(mode="json")
+    click.echo(render.source_text(source.model_dump(mode="json"), text), nl=False)
 
 
 @show.command("event")
@@ -1573,6 +1955,13 @@ def show_event(ctx: click.Context, uid: str, output_format: str) -> None:
 # Summaries ------------------------------------------------------------------------
 
 
+def summary_languages() -> tuple[str, ...]:
+    """The languages `summary --lang` offers (a folder listing: no Babel, no pydantic)."""
+    from heritage_registry.i18n import available
+
+    return available()
+
+
 @main.command()
 @click.argument("site", required=False)
 @click.option(
@@ -1582,6 +1971,15 @@ def show_event(ctx: click.Context, uid: str, output_format: str) -> None:
     help="Summarise every site: one file each, plus an index, into the folder -o names.",
 )
 @format_option("text", "markdown", "json", "html")
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    metavar="CODE",
+    help="The summary's language, one of: "
+    + ", ".join(summary_languages())
+    + ". Quotes, descriptions and titles stay as recorded.",
+)
 @click.option(
     "-o",
     "--output",
@@ -1596,6 +1994,7 @@ def summary(
     site: str | None,
     all_sites: bool,
     output_format: str,
+    lang: str,
     output: Path | None,
 ) -> None:
     """Write the damage summary of SITE, or of every site with --all.
@@ -1612,19 +2011,26 @@ def summary(
       registry summary palmyra
       registry summary palmyra --format html -o palmyra.html
       registry summary --all --format markdown -o summaries/
+      registry summary palmyra --lang ar --format html -o palmyra.ar.html
     """
+    from heritage_registry import i18n
     from heritage_registry import summary as summaries
 
     if all_sites == (site is not None):
         raise click.UsageError("give a SITE, or --all with -o FOLDER")
+    i18n.language(lang)  # an unknown language is refused before anything is read
     if all_sites:
         if output is None:
             raise click.UsageError("--all writes one file per site: give the folder with -o")
-        written = summaries.write_all(_registry(ctx), output, output_format)
+        registry = _registry(ctx)
+        with _progress_bar("Summarising") as progress:
+            written = summaries.write_all(
+                registry, output, output_format, progress=progress, lang=lang
+            )
         _say(f"Wrote {len(written) - 1} site summaries and {written[-1].name} to {output}.")
         return
     assert site is not None
-    text = summaries.render(summaries.build_summary(_registry(ctx), site), output_format)
+    text = summaries.render(summaries.build_summary(_registry(ctx), site), output_format, lang=lang)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -1681,7 +2087,8 @@ def export(ctx: click.Context, output: str, output_format: str) -> None:
     JSON Lines (the default) carries every record and the times they were recorded, and
     `registry import` reads it back unchanged, into SQLite or PostgreSQL. CSV is for
     spreadsheets: cells that a spreadsheet would run as formulas start with an
-    apostrophe. GeoJSON opens in QGIS.
+    apostrophe; `registry import` reads both files back unchanged (the sources file
+    first, into a registry that holds the sites and monuments). GeoJSON opens in QGIS.
 
     \b
     Example:
@@ -1694,8 +2101,10 @@ def export(ctx: click.Context, output: str, output_format: str) -> None:
 
     registry = _registry(ctx)
     if output_format == "jsonl":
-        with _output(output) as out:
-            counts = exchange.export_jsonl(registry, out)
+        # Lines written to the terminal would run through a bar drawn on it.
+        on_screen = output == "-" and sys.stdout.isatty()
+        with _output(output) as out, _progress_bar("Exporting", hidden=on_screen) as progress:
+            counts = exchange.export_jsonl(registry, out, progress=progress)
         described = ", ".join(
             render.plural(count, kind.removesuffix("s"))
             for kind, count in counts.items()
@@ -1732,53 +2141,95 @@ def export(ctx: click.Context, output: str, output_format: str) -> None:
     type=click.Choice(("jsonl", "csv")),
     help="The file's format. Default: csv for a .csv file, else jsonl.",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check FILE against the registry as an import would and say what it would add; "
+    "write nothing.",
+)
+@click.option(
+    "--by",
+    metavar="NAME",
+    help="Who adds the citations given by an event's uid alone, for their history (default: "
+    "your operating-system user name).",
+)
 @click.pass_context
-def import_(ctx: click.Context, file: Any, input_format: str | None) -> None:
+def import_(
+    ctx: click.Context, file: Any, input_format: str | None, dry_run: bool, by: str | None
+) -> None:
     """Import FILE (- for standard input): JSON Lines from `registry export`, or CSV.
 
-    The whole file is checked before anything is written: a problem is reported with
-    its line number, and the registry is left as it was. Records already present (same
-    slug, key or uid) are kept; an event already present gains the citations it lacks,
-    so importing a file twice adds nothing. CSV holds events, one row per citation, in
-    the columns: site, cause, damage_level, occurred, source, quote (required), uid,
-    monument, actor, description, stance, location, claimed_occurred, claimed_level,
-    date_resolution; their sites, monuments and sources must be in the registry.
+    The whole file is checked before anything is written: each problem is reported on a
+    line of its own with its line number and field (the first 100, then how many more),
+    and the registry is left as it was. --dry-run checks the same and says what the
+    import would add. Records already present (same slug, key or uid) are kept; an event
+    already present gains the citations it lacks, so importing a file twice adds
+    nothing.
+
+    CSV is read in the layout `registry export --format csv` writes (one row per event;
+    import its .sources.csv first), or one row per citation in the columns: site, cause,
+    damage_level, occurred, source, quote (required), uid, monument, actor, description,
+    stance, location, claimed_occurred, claimed_level, date_resolution, via, mentions.
+    The sites, monuments and sources that CSV events name must be in the registry.
+
+    To add citations to an event already there, give its uid and the citations only: a
+    JSON Lines line {"uid": "...", "citations": [{"source": "...", "quote": "..."}]}, or a
+    CSV row with uid, source and quote and the event's columns empty. History records
+    each as `registry cite` does.
 
     \b
     Example:
+      registry import --dry-run registry.jsonl
       registry import registry.jsonl
       registry export | registry --db postgresql://me@db.example.org/registry import -
-      registry import events.csv
+      registry import events.sources.csv && registry import events.csv
     """
     from heritage_registry import exchange, formats
 
-    registry = _registry(ctx, write=True)
+    # A dry run creates no registry: there must be one to check against.
+    registry = _registry(ctx, write=not dry_run)
     name = str(getattr(file, "name", "<stdin>"))
     chosen = input_format or ("csv" if name.lower().endswith(".csv") else "jsonl")
+    importer = formats.import_csv if chosen == "csv" else exchange.import_jsonl
     try:
-        with _progress_bar() as progress:
-            if chosen == "csv":
-                report = formats.import_csv(registry, file, progress=progress)
-            else:
-                report = exchange.import_jsonl(registry, file, progress=progress)
+        with _progress_bar("Checking" if dry_run else "Writing") as progress:
+            report = importer(registry, file, progress=progress, dry_run=dry_run, by=by)
     except exchange.UnreadableFile as exc:
         # A file of the wrong kind is best named: `events.jsonl does not look like CSV`.
         if name.startswith("<"):
             raise
         raise click.ClickException(exc.naming(name)) from None
-    _say(f"Imported {name}: {report.describe()}.")
+    except exchange.ImportProblems as exc:
+        raise click.ClickException(exc.naming(name)) from None
+    if dry_run:
+        _say(f"Checked {name}: {report.describe()}; nothing was written (--dry-run).")
+    else:
+        _say(f"Imported {name}: {report.describe()}.")
+
+
+def _stderr_is_terminal() -> bool:
+    """Whether standard error is a terminal, where a progress bar can redraw itself."""
+    return sys.stderr.isatty()
 
 
 @contextmanager
-def _progress_bar() -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on standard error when it is a terminal; silence otherwise."""
+def _progress_bar(
+    label: str = "Writing", *, hidden: bool = False
+) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on standard error when it is a terminal; silence otherwise.
+
+    Silence too under --quiet, or when `hidden` (output going to the same terminal). The
+    bar appears with the first report of progress, so that a command that reports none
+    draws none.
+    """
     bars: list[Any] = []
+    shown = _stderr_is_terminal() and not _quiet() and not hidden
 
     def advance(done: int, total: int) -> None:
-        if not sys.stderr.isatty():
+        if not shown:
             return
         if not bars:
-            bars.append(click.progressbar(length=total, label="Writing", file=sys.stderr))
+            bars.append(click.progressbar(length=total, label=label, file=sys.stderr))
             bars[0].__enter__()
         bars[0].update(done - bars[0].pos)
 
@@ -1787,3 +2238,63 @@ def _progress_bar() -> Iterator[Callable[[int, int], None]]:
     finally:
         if bars:
             bars[0].__exit__(None, None, None)
+
+
+# Completion -----------------------------------------------------------------------
+
+# The values that shell completion (`heritage_registry.completion`) offers for each
+# command's arguments and options, by the parameter's name: site slugs, monument slugs,
+# source keys and event uids from the database --db names. Vocabulary options complete
+# their values by themselves (`vocabulary_option`); the `list` commands name theirs where
+# they are declared.
+COMPLETIONS: dict[tuple[str, ...], dict[str, completion.Completer]] = {
+    ("add-monument",): {"site": completion.sites},
+    ("add-event",): {
+        "site": completion.sites,
+        "monument": completion.monuments,
+        "source": completion.sources,
+        "mentions": completion.monuments,
+    },
+    ("cite",): {"uid": completion.events, "source": completion.sources},
+    ("update-event",): {"uid": completion.events, "monument": completion.monuments},
+    ("update-site",): {"slug": completion.sites},
+    ("update-monument",): {"site": completion.sites, "slug": completion.monuments},
+    ("update-source",): {"key": completion.sources},
+    ("attach-text",): {"key": completion.sources},
+    ("retract",): {"uid": completion.events},
+    ("duplicates",): {"site": completion.sites},
+    ("merge-events",): {"keep": completion.events, "other": completion.events},
+    ("history",): {
+        "uid": completion.events,
+        "site": completion.sites,
+        "monument": completion.monuments,
+        "source": completion.sources,
+    },
+    ("remove", "site"): {"slug": completion.sites},
+    ("remove", "monument"): {"site": completion.sites, "slug": completion.monuments},
+    ("remove", "source"): {"key": completion.sources},
+    ("show", "site"): {"slug": completion.sites},
+    ("show", "monument"): {"site": completion.sites, "slug": completion.monuments},
+    ("show", "source"): {"key": completion.sources},
+    ("show", "event"): {"uid": completion.events},
+    ("summary",): {"site": completion.sites},
+}
+
+
+def _attach_completions() -> None:
+    """Give the parameters of COMPLETIONS their completion, where they have none yet.
+
+    Set here, in one table, rather than in each command's declaration; a command or
+    parameter that is not there is passed over (a test checks that each is).
+    """
+    for path, completers in COMPLETIONS.items():
+        command: click.Command | None = main
+        for name in path:
+            command = command.commands.get(name) if isinstance(command, click.Group) else None
+        for param in command.params if command is not None else []:
+            completer = completers.get(param.name or "")
+            if completer is not None and param._custom_shell_complete is None:
+                param._custom_shell_complete = completer
+
+
+_attach_completions()

@@ -6,18 +6,31 @@ conflicts with it (`claims`: a refining or informing claim does not contest);
 `corroborated` when two or more independent origins support it in different publications
 (`origins`: relays of one statement are one voice, and one article is one publication
 however many it quotes); else `single_source`. The order of the citations never matters.
+
+So that a list can be filtered by confidence in the database, each event row keeps its
+confidence as `derive` last gave it (`damage_event.confidence`, revision 0005), or NULL
+where it is not known. Triggers (created by revision 0005) set it NULL in the same statement as any
+change to what it derives from (the event's date, level, retraction or merge; its
+citations; their sources' keys and publishers), whoever makes the change: a stored value
+is right or absent, never stale. `refresh` derives and stores it again; the registry's
+writes refresh the events they change, and a filter reads the rows whose value is the one
+asked for or NULL, deriving again to decide the NULL ones. A change to `derive` itself
+needs a migration that sets the column NULL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
 
 from heritage_registry import claims
 from heritage_registry.origins import origin, publication
 from heritage_registry.vocab import Confidence, DamageLevel, Stance
 
-__all__ = ["Attestation", "attestation", "derive", "origin"]
+__all__ = ["Attestation", "attestation", "derive", "origin", "refresh"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,7 @@ def derive(
     attestations: Iterable[Attestation],
     merged: bool = False,
 ) -> Confidence:
+    """An event's confidence from its state and its citations' attestations (DOMAIN.md)."""
     if merged:
         return Confidence.MERGED
     if retracted:
@@ -82,3 +96,116 @@ def derive(
     if len(voices) >= 2 and len(publications) >= 2:
         return Confidence.CORROBORATED
     return Confidence.SINGLE_SOURCE
+
+
+# The columns confidence derives from, as plain tables: `refresh` runs inside migrations
+# too, where the models may be newer than the schema.
+_EVENTS = sa.table(
+    "damage_event",
+    sa.column("id"),
+    sa.column("occurred"),
+    sa.column("damage_level"),
+    sa.column("retracted_at"),
+    sa.column("merged_into_id"),
+    sa.column("confidence"),
+)
+_CITATIONS = sa.table(
+    "source_citation",
+    sa.column("id"),
+    sa.column("event_id"),
+    sa.column("source_id"),
+    sa.column("stance"),
+    sa.column("claimed_occurred"),
+    sa.column("claimed_level"),
+    sa.column("via"),
+)
+_SOURCES = sa.table("source", sa.column("id"), sa.column("key"), sa.column("publisher"))
+# Events derived per round trip: one `IN` list of ids for the events and their citations.
+REFRESH_CHUNK = 500
+
+
+def refresh(connection: sa.Connection, event_ids: Iterable[int] | None = None) -> int:
+    """Derive the confidence of events and store it; returns how many were stored.
+
+    `event_ids` are the events' row ids; without them, every event whose stored
+    confidence is NULL (after a bulk import, or a migration). Runs in the caller's
+    transaction, after its other changes: a change made after it sets the value NULL
+    again (revision 0005's triggers), which is right but slower to filter.
+    """
+    if event_ids is not None:
+        ids = sorted(set(event_ids))
+        return sum(
+            _refresh(connection, ids[start : start + REFRESH_CHUNK])
+            for start in range(0, len(ids), REFRESH_CHUNK)
+        )
+    stored, last = 0, None
+    while True:
+        query = sa.select(_EVENTS.c.id).where(_EVENTS.c.confidence.is_(None))
+        if last is not None:
+            query = query.where(_EVENTS.c.id > last)
+        chunk = list(
+            connection.execute(query.order_by(_EVENTS.c.id).limit(REFRESH_CHUNK)).scalars()
+        )
+        if not chunk:
+            return stored
+        stored += _refresh(connection, chunk)
+        last = chunk[-1]
+
+
+def _refresh(connection: sa.Connection, ids: list[int]) -> int:
+    """Derive and store the confidence of the events `ids` (one chunk)."""
+    events = connection.execute(
+        sa.select(
+            _EVENTS.c.id,
+            _EVENTS.c.occurred,
+            _EVENTS.c.damage_level,
+            _EVENTS.c.retracted_at,
+            _EVENTS.c.merged_into_id,
+        ).where(_EVENTS.c.id.in_(ids))
+    ).all()
+    said: dict[int, list[Attestation]] = {}
+    citations = connection.execute(
+        sa.select(
+            _CITATIONS.c.event_id,
+            _CITATIONS.c.stance,
+            _CITATIONS.c.claimed_occurred,
+            _CITATIONS.c.claimed_level,
+            _CITATIONS.c.via,
+            _SOURCES.c.key,
+            _SOURCES.c.publisher,
+        )
+        .join_from(_CITATIONS, _SOURCES, _SOURCES.c.id == _CITATIONS.c.source_id)
+        .where(_CITATIONS.c.event_id.in_(ids))
+    )
+    for row in citations:
+        said.setdefault(row.event_id, []).append(
+            attestation(
+                stance=row.stance,
+                publisher=row.publisher,
+                source=row.key,
+                via=row.via,
+                claimed_occurred=row.claimed_occurred,
+                claimed_level=row.claimed_level,
+            )
+        )
+    values: list[dict[str, Any]] = [
+        {
+            "event": event.id,
+            "derived": derive(
+                occurred=event.occurred,
+                damage_level=DamageLevel(event.damage_level),
+                retracted=event.retracted_at is not None,
+                merged=event.merged_into_id is not None,
+                attestations=said.get(event.id, ()),
+            ).value,
+        }
+        for event in events
+    ]
+    if values:
+        connection.execute(
+            sa.update(_EVENTS)
+            .where(_EVENTS.c.id == sa.bindparam("event"))
+            .values(confidence=sa.bindparam("derived")),
+            values,
+        )
+    return len(values)

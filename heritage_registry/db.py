@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from platformdirs import user_data_path
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import StaticPool
 
 from heritage_registry.errors import DatabaseUnusable, NoRegistry
@@ -104,6 +105,7 @@ def parse_url(url: str | None = None) -> sa.URL:
 
 
 def is_sqlite(url: str | sa.URL) -> bool:
+    """Whether `url` names a SQLite database."""
     return sa.make_url(url).get_backend_name() == "sqlite"
 
 
@@ -227,21 +229,28 @@ def bulk_writes(connection: sa.Connection) -> Iterator[None]:
             driver.execute(f"PRAGMA cache_size = {int(before)}")
 
 
+# How many values one `IN (...)` names: a driver or server limits a statement's parameters.
+LOOKUP_CHUNK = 500
+
+
 def lookup(
     connection: sa.Connection,
     key: sa.ColumnElement[Any],
     value: sa.ColumnElement[Any],
     keys: Collection[Any],
     *,
-    chunk: int = 500,
+    chunk: int = LOOKUP_CHUNK,
+    where: sa.ColumnElement[bool] | None = None,
 ) -> dict[Any, Any]:
-    """`value` by `key` for the rows whose key is among `keys`, asked a chunk at a time
-    (a driver or server limits the parameters of one statement)."""
+    """`value` by `key` for the rows whose key is among `keys` (and that meet `where`),
+    asked a chunk at a time (a driver or server limits the parameters of one statement)."""
     wanted = sorted(keys)
     found: dict[Any, Any] = {}
     for start in range(0, len(wanted), chunk):
-        part = wanted[start : start + chunk]
-        found.update(connection.execute(sa.select(key, value).where(key.in_(part))).all())
+        query = sa.select(key, value).where(key.in_(wanted[start : start + chunk]))
+        if where is not None:
+            query = query.where(where)
+        found.update(connection.execute(query).all())
     return found
 
 
@@ -272,3 +281,46 @@ def mask_url(text: str) -> str:
     show their password in an error message either.
     """
     return _PASSWORD.sub(r"\1***@", text)
+
+
+def storable(text: str) -> bool:
+    """Whether a database can hold `text`, so that a record could be named by it.
+
+    PostgreSQL refuses NUL, and no driver can encode a lone surrogate (what Python makes
+    of an undecodable byte in a command-line argument). No record has such a name, so a
+    lookup of one finds nothing without sending it to the database.
+    """
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class unlikely(sa.sql.functions.FunctionElement[bool]):  # noqa: N801 - an SQL function's name
+    """A condition the planner should take to hold for few rows: SQLite's `unlikely(X)`.
+
+    SQLite keeps no histogram, so it takes any range (`latest >= ?`) to match a quarter
+    of a table, and read a date-filtered list by scanning the whole table in order rather
+    than the range of an index. The hint makes it search the index (its cost is one sort
+    where a window is wide). Other engines estimate from statistics: there it is the
+    condition unchanged.
+    """
+
+    type = sa.Boolean()
+    name = "unlikely"
+    inherit_cache = True
+    # A condition already: not to be compared with 1 where booleans are integers.
+    _is_implicitly_boolean = True
+
+
+@compiles(unlikely)
+def _unlikely(element: unlikely, compiler: sa.sql.compiler.SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unlikely, "sqlite")
+def _unlikely_sqlite(element: unlikely, compiler: sa.sql.compiler.SQLCompiler, **kw: Any) -> str:
+    return f"unlikely({compiler.process(element.clauses, **kw)})"

@@ -24,6 +24,7 @@ class InvalidRecord(RegistryError, ValueError):
 
     @classmethod
     def from_validation(cls, what: str, exc: ValidationError) -> InvalidRecord:
+        """The error of a pydantic ValidationError of `what`, said in one line."""
         return cls(f"invalid {what}: {describe_validation_error(exc)}")
 
 
@@ -51,18 +52,26 @@ class NotFound(RegistryError, LookupError):
 
 
 class SiteNotFound(NotFound):
+    """No site has the slug given."""
+
     kind = "site"
 
 
 class MonumentNotFound(NotFound):
+    """The site has no monument of the slug given."""
+
     kind = "monument"
 
 
 class SourceNotFound(NotFound):
+    """No source has the key given."""
+
     kind = "source"
 
 
 class EventNotFound(NotFound):
+    """No event has the uid given, nor begins with it."""
+
     kind = "event"
 
 
@@ -85,15 +94,29 @@ class Duplicate(RegistryError):
 
 
 class DuplicateSlug(Duplicate):
-    pass
+    """A site's slug, or a monument's within its site, already taken."""
 
 
 class DuplicateKey(Duplicate):
-    pass
+    """A source's key already taken."""
 
 
 class DuplicateUid(Duplicate):
-    pass
+    """An event's uid already taken."""
+
+
+class QuoteNotFound(InvalidRecord):
+    """A quote that is not in its source's stored text (`heritage_registry.texts`)."""
+
+    def __init__(self, message: str, *, source: str, quote: str, suggestion: str | None) -> None:
+        super().__init__(message)
+        self.source = source
+        self.quote = quote
+        self.suggestion = suggestion
+
+
+class Referenced(RegistryError):
+    """A record that cannot be removed because other records refer to it."""
 
 
 class SchemaError(RegistryError):
@@ -204,3 +227,24 @@ class ImportInterrupted(RegistryError):
         self.written = written
         self.total = total
         super().__init__(message)
+
+
+class MissingDependency(RegistryError, ImportError):
+    """An optional package a feature needs is not installed; the message names the extra.
+
+    `events_frame` needs pandas: `pip install 'heritage-registry[pandas]'`.
+    """
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        self.feature = feature
+        self.package = package
+        self.extra = extra
+        super().__init__(f"{feature} needs {package}: pip install 'heritage-registry[{extra}]'")
+
+
+class UnknownLanguage(RegistryError, ValueError):
+    """A language no summary catalogue is shipped for (`heritage_registry.i18n`)."""
+
+    def __init__(self, code: str, available: Iterable[str]) -> None:
+        self.code = code
+        super().__init__(f"no summaries in language {code!r}; choose one of {', '.join(available)}")

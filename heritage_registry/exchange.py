@@ -22,12 +22,27 @@ does (at the same site, without a circle of merges) and writes the merged events
 in the final transaction, once the events they point to are in. The citations given for
 an event whose uid leads to another, through merges in the file or in the registry, are
 added to the event it leads to, and the report says so.
+
+A line that only adds citations to an event already in the registry (or earlier in the
+file) gives the event's whole uid and the citations, and no other field:
+`{"type": "event", "uid": "...", "citations": [{"source": KEY, "quote": TEXT}]}` (the
+`type` may be left out). Each citation the event lacks is added as `registry cite` adds
+one, with an entry in the event's history; one it has already (the same source and
+quote) is skipped. A uid that names no event is refused.
+
+The first pass reports every problem of the file, not only the first: each with its line
+and the field in the words of the file (`citation 1's quote` in JSON Lines, the column in
+CSV), the first `PROBLEMS_SHOWN` of them in the order of the file's lines and how many
+more there are (`ImportProblems`). A dry run (`dry_run=True`) makes both passes and rolls
+the second back, so that it finds what a real import would, reports what it would add,
+and leaves the registry as it was.
 """
 
 from __future__ import annotations
 
 import codecs
 import datetime as dt
+import difflib
 import functools
 import gc
 import io
@@ -48,9 +63,10 @@ from typing import IO, Annotated, Any, Literal
 
 import sqlalchemy as sa
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, model_validator
+from sqlmodel import Session
 
-from heritage_registry import mentions
-from heritage_registry.db import WRITE_OPTIONS, bulk_writes, lookup
+from heritage_registry import confidence, history, mentions
+from heritage_registry.db import LOOKUP_CHUNK, WRITE_OPTIONS, bulk_writes, lookup
 from heritage_registry.errors import ImportInterrupted, RegistryError, describe_validation_error
 from heritage_registry.locks import exclusive_import
 from heritage_registry.models import (
@@ -80,6 +96,8 @@ from heritage_registry.models import (
     utcnow,
 )
 from heritage_registry.registry import RECORD_KINDS, MergeReport, Registry
+from heritage_registry.render import plural
+from heritage_registry.vocab import ChangeAction, ChangeHow, RecordType
 
 FORMAT = "heritage-registry"
 VERSION = 1
@@ -95,14 +113,64 @@ Progress = Callable[[int, int], None]
 _CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
 
 
+# The problems of a file an import reports, at most; the rest are counted.
+PROBLEMS_SHOWN = 100
+
+
 class ImportFailed(RegistryError):
-    """A file that cannot be imported; the message names the line and what is wrong."""
+    """A file that cannot be imported; the message names the line and what is wrong.
+
+    `problems` lists each problem found as `(line, problem)`, in the order of the lines,
+    and `more` counts those beyond them (`ImportProblems`); here, the one problem.
+    """
 
     def __init__(self, line: int, problem: str) -> None:
         self.line = line
         # The problem may quote the file; its control characters must not reach a
         # terminal as themselves (a forged second line, an escape sequence).
-        super().__init__(f"line {line}: {problem.translate(_CONTROL)}")
+        self.problems = [(line, problem.translate(_CONTROL))]
+        self.more = 0
+        super().__init__(f"line {line}: {self.problems[0][1]}")
+
+    def listed(self) -> list[str]:
+        """Each problem on a line of its own, `line N: ...`, then `and N more problems`."""
+        shown = [f"line {line}: {problem}" for line, problem in self.problems]
+        if self.more:
+            shown.append(f"and {plural(self.more, 'more problem')}")
+        return shown
+
+
+class ImportProblems(ImportFailed):
+    """A file with several problems: each of the first `PROBLEMS_SHOWN`, and how many more.
+
+    The message is a header line and then each problem on a line of its own, so that a
+    person can fix them all before the next try.
+    """
+
+    def __init__(self, problems: Sequence[tuple[int, str]], more: int = 0) -> None:
+        self.line = problems[0][0]
+        self.problems = list(problems)
+        self.more = more
+        RegistryError.__init__(self, self.naming("the file"))
+
+    @property
+    def count(self) -> int:
+        """How many problems the file has, listed or not."""
+        return len(self.problems) + self.more
+
+    def naming(self, name: str) -> str:
+        """The message with the file's name in its header."""
+        name = name.translate(_CONTROL)
+        header = f"{plural(self.count, 'problem')} in {name}; nothing was written:"
+        return "\n".join([header, *(f"  {line}" for line in self.listed())])
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """What a reader gives for a line it cannot make a record of, so that the import goes
+    on to report the problems of the lines after it."""
+
+    problem: str
 
 
 class UnreadableFile(ImportFailed):
@@ -228,6 +296,10 @@ class SourceLine(SourceCreate):
 
 class CitationLine(CitationCreate):
     recorded_at: Stamp = None
+    # Where the quote is in its source's text (`heritage_registry.texts`); a line gives
+    # them only for a quote that was found there.
+    text_start: int | None = Field(default=None, ge=0)
+    text_end: int | None = Field(default=None, ge=0)
 
 
 class EventLine(DamageEventCreate):
@@ -262,6 +334,26 @@ class EventLine(DamageEventCreate):
         return self
 
 
+class CiteLine(_Input):
+    """Citations for an event already in the registry or earlier in the file, by its uid.
+
+    Read from a line that gives only the uid and the citations: the reader gives it this
+    type (`cite_only`), which no file needs to name.
+    """
+
+    type: Literal["cite"]
+    uid: uuid.UUID
+    citations: list[CitationLine] = Field(min_length=1, max_length=1000)
+
+
+_CITE_KEYS = frozenset({"type", "uid", "citations"})
+
+
+def cite_only(record: Mapping[str, Any]) -> bool:
+    """Whether an event line gives only a uid and citations: citations for that event."""
+    return "uid" in record and "citations" in record and record.keys() <= _CITE_KEYS
+
+
 class ChangeLine(ChangeBase, _Input):
     """One entry of a record's history, carried across export and import unchanged."""
 
@@ -269,12 +361,14 @@ class ChangeLine(ChangeBase, _Input):
     reason: Text | None = Field(default=None, max_length=NOTE_MAX)
     changed_by: OneLine = Field(min_length=1, max_length=NAME_MAX)
     old: dict[str, Any] | None = None
-    new: dict[str, Any]
+    # A removal's entry has no new state.
+    new: dict[str, Any] | None = None
     changed_at: Annotated[dt.datetime, AfterValidator(_utc)]
 
 
 RecordLine = Annotated[
-    SiteLine | MonumentLine | SourceLine | EventLine | ChangeLine, Field(discriminator="type")
+    SiteLine | MonumentLine | SourceLine | EventLine | CiteLine | ChangeLine,
+    Field(discriminator="type"),
 ]
 _BATCH = TypeAdapter(list[RecordLine])
 
@@ -284,21 +378,26 @@ class ImportReport(MergeReport):
     """What an import added and found already present, and how many lines it read.
 
     `redirected` names each event given whose uid leads, through merges, to another
-    event, which received its citations: `{given uid: that event's uid}`.
+    event, which received its citations: `{given uid: that event's uid}`. A `dry_run`
+    report tells what the import would add: nothing was written.
     """
 
     lines: int = 0
     redirected: dict[str, str] = field(default_factory=dict)
+    dry_run: bool = False
 
     def describe(self) -> str:
         text = super().describe()
+        if self.dry_run:
+            text = "would add" + text.removeprefix("added")
         if self.redirected:
             pairs = sorted(self.redirected.items())
             shown = ", ".join(f"{given} -> {event}" for given, event in pairs[:3])
             shown += ", ..." if len(pairs) > 3 else ""
             text += (
                 f"; {len(pairs)} event{'s' if len(pairs) > 1 else ''} given had been merged "
-                f"into another: {'their' if len(pairs) > 1 else 'its'} citations went to the "
+                f"into another: {'their' if len(pairs) > 1 else 'its'} citations "
+                f"{'would go' if self.dry_run else 'went'} to the "
                 f"event {'each' if len(pairs) > 1 else 'it'} leads to ({shown})"
             )
         return text
@@ -423,13 +522,19 @@ def iter_source_records(registry: Registry, *, page: int = 1_000) -> Iterator[di
                 yield _exported("source", _SOURCE_FIELDS, row)
 
 
-def export_jsonl(registry: Registry, out: IO[str], *, page: int = 1_000) -> dict[str, int]:
+def export_jsonl(
+    registry: Registry, out: IO[str], *, page: int = 1_000, progress: Progress | None = None
+) -> dict[str, int]:
     """Write the whole registry to `out` as JSON Lines; returns the counts written.
 
     Every kind of record is read a page at a time, so that memory holds a page of each,
-    however large the registry.
+    however large the registry. `progress(done, total)`, if given, is told after each
+    page written how many of the records' lines are written (citations ride in their
+    events' lines).
     """
     counts = registry.counts()
+    total = sum(count for kind, count in counts.items() if kind != "citations")
+    done = 0
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -450,9 +555,15 @@ def export_jsonl(registry: Registry, out: IO[str], *, page: int = 1_000) -> dict
             lines.append(_dumps(record))
             if len(lines) >= page:
                 out.write("\n".join(lines) + "\n")
+                done += len(lines)
                 lines = []
+                if progress is not None:
+                    progress(done, max(total, done))
     if lines:
         out.write("\n".join(lines) + "\n")
+        done += len(lines)
+    if progress is not None:
+        progress(done, max(total, done))
     return counts
 
 
@@ -469,6 +580,7 @@ def iter_change_records(registry: Registry, *, page: int = 1_000) -> Iterator[di
                     "action": row.action.value,
                     "reason": row.reason,
                     "changed_by": row.changed_by,
+                    "how": row.how.value,
                     "old": row.old,
                     "new": row.new,
                     "changed_at": _stamp(row.changed_at),
@@ -528,6 +640,10 @@ def iter_event_records(
                     "mentions": list(citation.mentions or []),
                     "recorded_at": _stamp(citation.created_at),
                 }
+                if citation.text_start is not None:
+                    # Only a verified quote's line has them: others' lines stay as they were.
+                    record["text_start"] = citation.text_start
+                    record["text_end"] = citation.text_end
                 if named:
                     record["publisher"] = citation.publisher
                 cited.setdefault(citation.event_id, []).append(record)
@@ -562,7 +678,11 @@ def iter_event_records(
 
 
 def _numbered_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """The file's lines with their numbers, refusing one longer than MAX_LINE_BYTES."""
+    """The file's lines with their numbers, refusing one longer than MAX_LINE_BYTES.
+
+    The refusal ends the reading: reading on past such a line (a gigabyte, of a file
+    that is no export) to check the lines after it would take as long as the file is.
+    """
     number = 0
     while True:
         raw = stream.readline(MAX_LINE_BYTES + 1)
@@ -587,8 +707,13 @@ def fact_uid(event: Mapping[str, Any]) -> str:
     return str(uuid.uuid5(FACT_UID_NAMESPACE, facts))
 
 
-def jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The records of a JSON Lines file, after its header, with their line numbers."""
+def jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
+    """The records of a JSON Lines file, after its header, with their line numbers.
+
+    A line that is no record (not JSON, not an object) is a `BadLine`, so that the lines
+    after it are read and checked too; a file whose header is wrong, or a line too long
+    to read, ends the reading (`ImportFailed`).
+    """
     head, stream = peek_head(stream)
     problem = unreadable_head(head, "a JSON Lines file from 'registry export'")
     if problem is not None:
@@ -600,14 +725,21 @@ def jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
             continue
         if not seen_header:
             _check_first_line(number, raw)
-        value = _decode(number, raw)
-        if not seen_header:
-            _check_header(number, value)
+            _check_header(number, _decode(number, raw))
             seen_header = True
             continue
+        try:
+            value = _decode(number, raw)
+        except ImportFailed as exc:
+            yield number, BadLine(exc.problems[0][1])
+            continue
         if not isinstance(value, dict):
-            raise ImportFailed(number, "a record must be a JSON object")
-        if value.get("type") == "event" and value.get("uid") is None:
+            yield number, BadLine("a record must be a JSON object")
+            continue
+        kind = value.get("type")
+        if (kind == "event" or kind is None) and cite_only(value):
+            value["type"] = "cite"
+        elif kind == "event" and value.get("uid") is None:
             value["uid"] = fact_uid(value)
         yield number, value
     if not seen_header:
@@ -698,19 +830,63 @@ def _check_header(number: int, header: Any) -> None:
         )
 
 
-def _problem(exc: ValidationError, index: int) -> str:
-    """The validation problems of one line of a batch, described from its own fields."""
-    mine = []
-    for error in exc.errors(include_url=False):
+# How a list's items are named in a problem: `citation 1's quote`, `alt name 2's lang`.
+_ITEM_NAMES = {"citations": "citation", "alt_names": "alt name", "mentions": "mention"}
+
+# A problem's field, from pydantic's location of it within a record (`("citations", 0,
+# "quote")`), as the file's reader names it to its user.
+FieldName = Callable[[tuple[int | str, ...]], str]
+
+
+def readable_field(loc: tuple[int | str, ...]) -> str:
+    """A field of a JSON Lines record in words: `citation 1's quote`, not `citations.0.quote`.
+
+    Items of a list are counted from 1, as the CSV export numbers its citation columns.
+    """
+    parts: list[str] = []
+    index = 0
+    while index < len(loc):
+        item = loc[index]
+        following = loc[index + 1] if index + 1 < len(loc) else None
+        if isinstance(item, str) and isinstance(following, int):
+            parts.append(f"{_ITEM_NAMES.get(item, item)} {following + 1}")
+            index += 2
+            continue
+        parts.append(f"item {item + 1}" if isinstance(item, int) else item)
+        index += 1
+    return "'s ".join(parts)
+
+
+_NO_TYPE = 'needs a "type" of site, monument, source or event'
+
+
+def line_problems(exc: ValidationError, errors: Iterable[Any], field_name: FieldName) -> list[str]:
+    """Each validation problem of one line, described from its own fields in the user's
+    words: `errors` are pydantic's, located within the record (no list index, no tag)."""
+    problems: list[str] = []
+    for error in errors:
         if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
-            return 'needs a "type" of site, monument, source or event'
-        if error["loc"] and error["loc"][0] == index:
-            # Drop the list index and the union's tag from the path.
-            mine.append({**error, "loc": error["loc"][2:]})
-    if not mine:
-        return describe_validation_error(exc)
-    single = ValidationError.from_exception_data(exc.title, mine)  # type: ignore[arg-type]
-    return describe_validation_error(single)
+            if _NO_TYPE not in problems:
+                problems.append(_NO_TYPE)
+            continue
+        loc = tuple(error["loc"])
+        name = field_name(loc)
+        least = error.get("ctx", {}).get("min_length")
+        if error["type"] in ("string_too_short", "too_short") and name and least is not None:
+            # Said in the file's words, not pydantic's ("should have at least 1 item
+            # after validation").
+            empty = not error.get("input")
+            fix = "give a value" if error["type"] == "string_too_short" else f"give {least} or more"
+            problems.append(f"{name}: {'empty' if empty else 'too short'}; {fix}")
+            continue
+        # A vocabulary's message names the value's kind (`unknown stance 'x'`): the field's
+        # own name, after the field in the file's words where that is another.
+        leaf = str(loc[-1]) if error["type"] == "enum" and loc else name
+        located = {**error, "loc": (leaf,) if leaf else ()}
+        single = ValidationError.from_exception_data(exc.title, [located])  # type: ignore[list-item]
+        problem = describe_validation_error(single)
+        problems.append(f"{name}: {problem}" if leaf != name else problem)
+    return problems
 
 
 _EVENT_FACTS = ("site", "monument", "cause", "damage_level", "occurred", "actor", "description")
@@ -740,7 +916,8 @@ class _Staging:
             PRAGMA synchronous = OFF;
             CREATE TABLE chunk (n INTEGER PRIMARY KEY, kind TEXT, body BLOB);
             CREATE TABLE uid (
-                uid TEXT PRIMARY KEY, line INTEGER, digest INTEGER, site TEXT
+                uid TEXT PRIMARY KEY, line INTEGER, digest INTEGER, site TEXT,
+                monument TEXT, occurred TEXT
             ) WITHOUT ROWID;
             CREATE TABLE merge (
                 uid TEXT PRIMARY KEY, line INTEGER, target TEXT, site TEXT
@@ -771,11 +948,16 @@ class _Staging:
 
 
 class _Validator:
-    """The first pass: every line checked, nothing written to the registry."""
+    """The first pass: every line checked, nothing written to the registry.
 
-    def __init__(self, connection: sa.Connection, staging: _Staging) -> None:
+    A problem is noted with its line (`fail`) and the check goes on, so that one run
+    finds them all; once there is one, nothing more is staged, as nothing will be written.
+    """
+
+    def __init__(self, connection: sa.Connection, staging: _Staging, field_name: FieldName) -> None:
         self.connection = connection
         self.staging = staging
+        self.field_name = field_name
         self.sites = set(connection.scalars(sa.select(SITE_TABLE.c.slug)))
         self.monuments = {
             (site, slug)
@@ -794,35 +976,86 @@ class _Validator:
             )
         }
         self.sources = set(self.published)
+        # The uids of event lines refused whole: what refers to them is not refused again.
+        self.refused_uids: set[str] = set()
+        # The nearest known name to each unknown one, by kind and name.
+        self.nearest: dict[tuple[str, str], str | None] = {}
         self.lines = 0
+        self.problems: list[tuple[int, int, str]] = []
+        self.more = 0
 
-    def run(self, records: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    # Problems ---------------------------------------------------------------------
+
+    def fail(self, number: int, problem: str) -> None:
+        """Note a problem of line `number`; only the first PROBLEMS_SHOWN lines' are kept."""
+        # The order in which problems were found, to keep a line's in that order.
+        self.problems.append((number, len(self.problems) + self.more, problem.translate(_CONTROL)))
+        if len(self.problems) > 10 * PROBLEMS_SHOWN:
+            self._keep_first()
+
+    def _keep_first(self) -> None:
+        self.problems.sort()
+        self.more += len(self.problems[PROBLEMS_SHOWN:])
+        del self.problems[PROBLEMS_SHOWN:]
+
+    def check(self) -> None:
+        """Raise the problems found, if any: one as `ImportFailed`, several as
+        `ImportProblems`, in the order of the file's lines."""
+        if not self.problems:
+            return
+        self._keep_first()
+        if len(self.problems) == 1 and not self.more:
+            number, _order, problem = self.problems[0]
+            raise ImportFailed(number, problem)
+        raise ImportProblems(
+            [(number, problem) for number, _order, problem in self.problems], self.more
+        )
+
+    # Reading ----------------------------------------------------------------------
+
+    def run(self, records: Iterable[tuple[int, dict[str, Any] | BadLine]]) -> None:
         batch: list[tuple[int, Any]] = []
-        for number, value in records:
-            self.lines = number
-            batch.append((number, value))
-            if len(batch) >= BATCH_SIZE:
+        try:
+            for number, value in records:
+                self.lines = number
+                batch.append((number, value))
+                if len(batch) >= BATCH_SIZE:
+                    self._batch(batch)
+                    batch = []
+                    _collect_young()
+        except UnreadableFile:
+            raise
+        except ImportFailed as exc:
+            # A file that cannot be read on (cut off in a quoted cell, not UTF-8): its
+            # problem ends the list, after those of the lines read before it.
+            if batch:
                 self._batch(batch)
-                batch = []
-                _collect_young()
+            for number, problem in exc.problems:
+                self.fail(number, problem)
+            return
         if batch:
             self._batch(batch)
 
     def _batch(self, batch: list[tuple[int, Any]]) -> None:
+        if any(type(value) is BadLine for _number, value in batch):
+            for number, value in batch:
+                if type(value) is BadLine:
+                    self.fail(number, value.problem)
+            batch = [(number, value) for number, value in batch if type(value) is not BadLine]
         numbers = [number for number, _ in batch]
+        values = [value for _, value in batch]
         try:
-            records = _BATCH.validate_python([value for _, value in batch])
+            records = _BATCH.validate_python(values)
         except ValidationError as exc:
-            index = next(
-                (e["loc"][0] for e in exc.errors() if e["loc"] and isinstance(e["loc"][0], int)),
-                0,
-            )
-            assert isinstance(index, int)
-            raise ImportFailed(numbers[index], _problem(exc, index)) from None
+            refused = self._refused(numbers, values, exc)
+            numbers = [n for i, n in enumerate(numbers) if i not in refused]
+            values = [v for i, v in enumerate(values) if i not in refused]
+            records = _BATCH.validate_python(values)
         # One call for the batch: a model_dump per record costs a call into pydantic each.
         bodies: list[dict[str, Any]] = _BATCH.dump_python(records, mode="json", exclude=_NOT_STAGED)
         chunks: list[Chunk] = []
         events: list[tuple[int, dict[str, Any]]] = []
+        cites: list[tuple[int, CiteLine]] = []
         merged: list[tuple[str, int, str, str]] = []
         for number, record, body in zip(numbers, records, bodies, strict=True):
             if isinstance(record, EventLine):
@@ -830,6 +1063,8 @@ class _Validator:
                 events.append((number, body))
                 if record.merged_into is not None:
                     merged.append((body["uid"], number, body["merged_into"], record.site))
+            elif isinstance(record, CiteLine):
+                cites.append((number, record))
             elif isinstance(record, SiteLine):
                 self.sites.add(record.slug)
             elif isinstance(record, MonumentLine):
@@ -843,47 +1078,147 @@ class _Validator:
             else:
                 chunks.append((record.type, [body]))
         self._check_uids(events)
+        if cites:
+            self._check_cites(cites)
         if merged:
             # A uid given twice is one event: its first line's merge is the one kept.
             self.staging.db.executemany(
                 "INSERT OR IGNORE INTO merge (uid, line, target, site) VALUES (?, ?, ?, ?)", merged
             )
-        self.staging.add(chunks)
+        if not self.problems:
+            # Once a line is refused nothing will be written: staging the rest is waste.
+            self.staging.add(chunks)
 
-    def _need_site(self, number: int, slug: str) -> None:
+    def _refused(self, numbers: list[int], values: list[Any], exc: ValidationError) -> set[int]:
+        """Note the problems of the lines pydantic refused; returns their indexes.
+
+        What a refused line would have added (its site's slug, its source's key, its
+        event's uid) counts as given, so that the lines referring to it are not refused
+        for want of it as well: the one problem is its own.
+        """
+        errors: dict[int, list[Any]] = {}
+        for error in exc.errors(include_url=False):
+            loc = error["loc"]
+            index = loc[0] if loc and isinstance(loc[0], int) else 0
+            # Past the list index, pydantic names the union's tag: the record's own fields.
+            errors.setdefault(index, []).append({**error, "loc": loc[2:]})
+        for index, found in sorted(errors.items()):
+            for problem in line_problems(exc, found, self.field_name):
+                self.fail(numbers[index], problem)
+            self._count_as_given(values[index])
+        return set(errors)
+
+    def _count_as_given(self, value: Any) -> None:
+        if not isinstance(value, dict):
+            return
+        kind = value.get("type")
+        name = value.get("slug") if kind in ("site", "monument") else value.get("key")
+        if kind == "site" and isinstance(name, str):
+            self.sites.add(name)
+        elif kind == "monument" and isinstance(name, str) and isinstance(value.get("site"), str):
+            self.monuments.add((value["site"], name))
+        elif kind == "source" and isinstance(name, str):
+            self.sources.add(name)
+        elif kind in ("event", "cite") and value.get("uid") is not None:
+            self.refused_uids.add(str(value["uid"]).lower())
+
+    # Checks -----------------------------------------------------------------------
+
+    def _missing(self, what: str, name: str, known: Callable[[], Collection[str]]) -> str:
+        """`no site 'palmira' in the registry or earlier in the file; did you mean
+        'palmyra'? else add it first`: the nearest name suggested, as `NotFound` does."""
+        key = (what, name)
+        if key not in self.nearest:
+            close: str | None = None
+            if len(self.nearest) < PROBLEMS_SHOWN:
+                # Looked for among every slug or key once per name, for the first names only.
+                candidates = known()
+                completions = [candidate for candidate in candidates if candidate.startswith(name)]
+                found = (
+                    completions
+                    if len(completions) == 1
+                    else difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+                )
+                close = found[0] if found else None
+            self.nearest[key] = close
+        close = self.nearest[key]
+        hint = f"did you mean {close!r}? else add it first" if close else "add it first"
+        return f"no {what} {name!r} in the registry or earlier in the file; {hint}"
+
+    def _need_site(self, number: int, slug: str) -> bool:
         if slug not in self.sites:
-            raise ImportFailed(
-                number, f"no site {slug!r} in the registry or earlier in the file; add it first"
-            )
+            self.fail(number, self._missing("site", slug, lambda: self.sites))
+            return False
+        return True
 
     def _check_event(self, number: int, event: EventLine) -> None:
-        self._need_site(number, event.site)
+        if not self._need_site(number, event.site):
+            return
         if event.monument is not None and (event.site, event.monument) not in self.monuments:
-            raise ImportFailed(
-                number,
-                f"no monument {event.monument!r} of site {event.site!r} in the registry or "
-                "earlier in the file; add it first",
+            problem = self._missing(
+                "monument",
+                event.monument,
+                lambda: [slug for site, slug in self.monuments if site == event.site],
             )
-        for citation in event.citations:
+            where = f" of site {event.site!r} in the registry"
+            self.fail(number, problem.replace(" in the registry", where, 1))
+            return
+        self._check_citations(number, event.citations, event.site, event.monument, event.occurred)
+
+    def _check_citations(
+        self,
+        number: int,
+        citations: Sequence[CitationCreate],
+        site: str,
+        monument: str | None,
+        occurred: str,
+    ) -> None:
+        """The citations of an event of `site` (and `monument`) that `occurred` then: their
+        sources known and published no earlier, their mentions monuments of the site."""
+        for citation in citations:
             if citation.source not in self.sources:
-                raise ImportFailed(
-                    number,
-                    f"no source {citation.source!r} in the registry or earlier in the file; "
-                    "add it first",
-                )
+                self.fail(number, self._missing("source", citation.source, lambda: self.sources))
+                continue
             too_early = reported_too_early(
-                event.occurred, citation.source, self.published.get(citation.source)
+                occurred, citation.source, self.published.get(citation.source)
             )
             if too_early is not None:
-                raise ImportFailed(number, too_early)
+                self.fail(number, too_early)
             if citation.mentions:
-                known = {slug for site, slug in self.monuments if site == event.site}
+                known = {slug for known_site, slug in self.monuments if known_site == site}
                 try:
-                    mentions.check(
-                        citation.mentions, known, site=event.site, monument=event.monument
-                    )
+                    mentions.check(citation.mentions, known, site=site, monument=monument)
                 except RegistryError as exc:
-                    raise ImportFailed(number, str(exc)) from None
+                    self.fail(number, str(exc))
+
+    def _check_cites(self, cites: list[tuple[int, CiteLine]]) -> None:
+        """Each line of citations names an event of the registry or of an earlier line."""
+        uids = list({str(record.uid) for _number, record in cites})
+        in_file: dict[str, tuple[int, str, str | None, str]] = {}
+        for start in range(0, len(uids), 500):
+            part = uids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for uid, line, site, monument, occurred in self.staging.db.execute(
+                f"SELECT uid, line, site, monument, occurred FROM uid WHERE uid IN ({marks})", part
+            ):
+                in_file[uid] = (line, site, monument, occurred)
+        stored = _cited_events(self.connection, [uid for uid in uids if uid not in in_file])
+        for number, record in cites:
+            uid = str(record.uid)
+            given = in_file.get(uid)
+            if given is not None and given[0] < number:
+                target: tuple[str, str | None, str] | None = given[1:]
+            else:
+                target = stored.get(uid)
+            if target is None:
+                if uid not in self.refused_uids:
+                    self.fail(
+                        number,
+                        f"no event {uid} in the registry or earlier in the file to add the "
+                        "citations to; check the uid",
+                    )
+                continue
+            self._check_citations(number, record.citations, *target)
 
     def check_merges(self) -> None:
         """Each `merged_into` names an event of the same site, in the file or the registry,
@@ -898,18 +1233,20 @@ class _Validator:
         stored = _stored_sites(self.connection, outside)
         for uid, line, target, site, in_file in merges:
             if target == uid:
-                raise ImportFailed(
+                self.fail(
                     line, f"event {uid} is merged into itself; merged_into names another event"
                 )
+                continue
             target_site = in_file or stored.get(target)
             if target_site is None:
-                raise ImportFailed(
-                    line,
-                    f"merged_into: no event {target} in the registry or the file; give the uid "
-                    "of the event it was merged into",
-                )
-            if target_site != site:
-                raise ImportFailed(
+                if target not in self.refused_uids:
+                    self.fail(
+                        line,
+                        f"merged_into: no event {target} in the registry or the file; give the "
+                        "uid of the event it was merged into",
+                    )
+            elif target_site != site:
+                self.fail(
                     line,
                     f"merged_into: event {target} is at site {target_site!r}, not {site!r}; an "
                     "event is merged only into one of its own site",
@@ -917,7 +1254,9 @@ class _Validator:
         # An event in the registry keeps its state, merged or not; the file's other merges
         # must not lead round to where they start.
         held = set(_stored_sites(self.connection, [uid for uid, *_ in merges]))
-        edges = {uid: target for uid, _line, target, *_ in merges if uid not in held}
+        edges = {
+            uid: target for uid, _line, target, *_ in merges if uid not in held and uid != target
+        }
         lines = {uid: line for uid, line, *_ in merges}
         done: set[str] = set()
         for start in edges:
@@ -926,11 +1265,12 @@ class _Validator:
             node = start
             while node in edges and node not in done:
                 if node in on_path:
-                    raise ImportFailed(
+                    self.fail(
                         lines[node],
                         f"event {node} is merged into {edges[node]}, which leads back to it; "
                         "merges cannot form a circle: merge them all into one of them",
                     )
+                    break
                 path.append(node)
                 on_path.add(node)
                 node = edges[node]
@@ -941,14 +1281,14 @@ class _Validator:
         if not events:
             return
         # Compared only within one import, so Python's own (per-process) hash will do.
-        in_batch: dict[str, tuple[int, int, str]] = {}
+        in_batch: dict[str, tuple[int, int, str, str | None, str]] = {}
         for number, body in events:
             uid, digest = body["uid"], hash(_facts(body))
             earlier = in_batch.get(uid)
             if earlier is None:
-                in_batch[uid] = (number, digest, body["site"])
+                in_batch[uid] = (number, digest, body["site"], body["monument"], body["occurred"])
             elif earlier[1] != digest:
-                raise ImportFailed(
+                self.fail(
                     number, f"event {uid} was given on line {earlier[0]} with different content"
                 )
         uids = list(in_batch)
@@ -957,11 +1297,12 @@ class _Validator:
             f"SELECT uid, line, digest FROM uid WHERE uid IN ({marks})", uids
         ):
             if digest != in_batch[uid][1]:
-                raise ImportFailed(
+                self.fail(
                     in_batch[uid][0], f"event {uid} was given on line {line} with different content"
                 )
         self.staging.db.executemany(
-            "INSERT OR IGNORE INTO uid (uid, line, digest, site) VALUES (?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO uid (uid, line, digest, site, monument, occurred) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [(uid, *given) for uid, given in in_batch.items()],
         )
         stored = _stored_events(self.connection, uids)
@@ -974,12 +1315,48 @@ class _Validator:
             differing = [name for name in _EVENT_FACTS if held[name] != wanted[name]]
             if differing:
                 name = differing[0]
-                raise ImportFailed(
+                self.fail(
                     number,
                     f"event {held['uid']} is in the registry with a different {name} "
                     f"({held[name]!r}, not {wanted[name]!r}); "
                     "correct the line or give it a new uid",
                 )
+
+
+def _cited_events(
+    connection: sa.Connection, uids: Sequence[str]
+) -> dict[str, tuple[str, str | None, str]]:
+    """The site, monument and date of the events among `uids` the registry holds, by uid:
+    of the event a merged one leads to, which its citations go to."""
+    events, sites, monuments = EVENT_TABLE, SITE_TABLE, MONUMENT_TABLE
+    query = (
+        sa.select(
+            events.c.id,
+            events.c.uid,
+            sites.c.slug,
+            monuments.c.slug,
+            events.c.occurred,
+            events.c.merged_into_id,
+        )
+        .join(sites, sites.c.id == events.c.site_id)
+        .outerjoin(monuments, monuments.c.id == events.c.monument_id)
+    )
+    found: dict[str, tuple[str, str | None, str]] = {}
+    ids: dict[str, int] = {}
+    merged: dict[str, int] = {}
+    for start in range(0, len(uids), 500):
+        for event_id, uid, site, monument, occurred, merged_into in connection.execute(
+            query.where(events.c.uid.in_(uids[start : start + 500]))
+        ):
+            found[uid], ids[uid] = (site, monument, occurred), event_id
+            if merged_into is not None:
+                merged[uid] = event_id
+    if merged:
+        live = _live_events(connection, merged.values())
+        targets = _cited_events(connection, sorted({uid for _id, uid in live.values()}))
+        for uid, event_id in merged.items():
+            found[uid] = targets[live[event_id][1]]
+    return found
 
 
 def _stored_sites(connection: sa.Connection, uids: Sequence[str]) -> dict[str, str]:
@@ -1033,7 +1410,10 @@ class _Insert:
     Going through `Connection.execute` costs more per row, in building and processing
     parameters, than SQLite takes to store the row; the statement compiled by Core and
     each column's own bind processor give the same values with a fraction of the work.
-    The values of the columns named in `ready` are in the driver's form already.
+    The values of the columns named in `ready` are in the driver's form already. On
+    PostgreSQL the rows go by `COPY ... FROM STDIN` on the same connection, in the same
+    transaction: one stream instead of a round of the protocol per row, which was most
+    of an import's time there.
     """
 
     def __init__(
@@ -1045,6 +1425,11 @@ class _Insert:
     ) -> None:
         compiled = table.insert().inline().compile(dialect=dialect, column_keys=list(columns))
         self.sql = str(compiled)
+        self.copy: str | None = None
+        if dialect.name == "postgresql":
+            quote = dialect.identifier_preparer.quote
+            names = ", ".join(quote(name) for name in columns)
+            self.copy = f"COPY {quote(table.name)} ({names}) FROM STDIN"
         self.converters: list[tuple[int, Callable[[Any], Any]]] = []
         for index, name in enumerate(columns):
             if name in ready:
@@ -1082,6 +1467,21 @@ class _Insert:
         params: list[Any] = list(rows)
         if self.converters:
             params = [self._convert(row) for row in params]
+        if self.copy is not None:
+            # psycopg's own connection, in the transaction `connection` began.
+            driver: Any = connection.connection.dbapi_connection
+            dbapi = connection.dialect.loaded_dbapi
+            try:
+                with driver.cursor() as cursor, cursor.copy(self.copy) as copy:
+                    for row in params:
+                        copy.write_row(row)
+            except dbapi.Error as exc:
+                # As SQLAlchemy would raise it (IntegrityError, OperationalError, ...), for
+                # the import's handling of a racing writer and of a full disk.
+                raise sa.exc.DBAPIError.instance(
+                    self.copy, None, exc, dbapi.Error, dialect=connection.dialect
+                ) from exc
+            return
         if self.order is not None:
             order = self.order
             params = [order(row) for row in params]
@@ -1185,6 +1585,8 @@ _CITATION_COLUMNS = (
     "via",
     "mentions",
     "created_at",
+    "text_start",
+    "text_end",
 )
 _STAMPS = frozenset({"created_at", "updated_at"})
 # Distinct `occurred` values whose bounds are kept, in the driver's form, between batches.
@@ -1194,9 +1596,18 @@ _SPAN_CACHE = 65_536
 class _Writer:
     """The second pass: staged records into the registry, batch by batch."""
 
-    def __init__(self, engine: sa.Engine, report: ImportReport) -> None:
-        self.engine = engine
+    def __init__(
+        self, registry: Registry, report: ImportReport, *, by: str, dry_run: bool = False
+    ) -> None:
+        self.registry = registry
+        engine = self.engine = registry.engine
         self.report = report
+        # Who the history entries of the citations added by uid name.
+        self.by = by
+        # A dry run writes in one transaction, rolled back at the end.
+        self.dry_run = dry_run
+        # Citations for merged events of the file, added once those are written.
+        self.cites_held: list[dict[str, Any]] = []
         # Records in the transactions committed so far: whole chunks, kept if a later fails.
         self.committed = 0
         self.now = utcnow()
@@ -1238,7 +1649,10 @@ class _Writer:
                         done += self._flush(connection, *waiting)
                         in_transaction += len(waiting[1])
                         progress(done, total)
-                        if in_transaction >= TRANSACTION_SIZE:
+                        if in_transaction >= TRANSACTION_SIZE and not self.dry_run:
+                            # Each transaction stores the confidence of the events it
+                            # wrote or cited, so that --confidence filters in the database.
+                            confidence.refresh(connection)
                             transaction.commit()
                             self.committed = done
                             transaction = connection.begin()
@@ -1248,6 +1662,12 @@ class _Writer:
                 if waiting is not None:
                     done += self._flush(connection, *waiting)
                 self._merged_events(connection)
+                if self.cites_held:
+                    self._cites(connection, self.cites_held)
+                if self.dry_run:
+                    transaction.rollback()
+                    return
+                confidence.refresh(connection)
                 transaction.commit()
                 self.committed = done
                 progress(done, total)
@@ -1277,6 +1697,8 @@ class _Writer:
             self._monuments(connection, records)
         elif kind == "source":
             self._sources(connection, records)
+        elif kind == "cite":
+            self._cites(connection, records)
         else:
             self._changes(connection, records)
         return len(records)
@@ -1299,8 +1721,35 @@ class _Writer:
         values = _getter(columns)
         insert.run(connection, [values(row) for row in rows])
 
+    def _created(
+        self,
+        connection: sa.Connection,
+        kind: RecordType,
+        records: Iterable[tuple[str, dict[str, Any]]],
+    ) -> None:
+        """The `create` entries of records just written: imported, when and by whom.
+
+        Each holds the record as the file gave it (an event with its citations). A file
+        that carries the record's own history (an export) brings its `create` entry,
+        which takes this one's place (`_changes`), so that an export imported elsewhere
+        exports the same again.
+        """
+        rows = history.creation_rows(
+            (
+                (kind, name, {k: v for k, v in record.items() if k != "type"})
+                for name, record in records
+            ),
+            by=self.by,
+            how=ChangeHow.IMPORT,
+            at=self.now,
+        )
+        self._insert_many(connection, CHANGE_TABLE, rows)
+
     def _changes(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
-        """History entries the registry lacks, matched by record, action and time."""
+        """History entries the registry lacks, matched by record, action and time.
+
+        A record's own `create` entry replaces the one this import wrote for it.
+        """
         changes = CHANGE_TABLE
         times = {_when(record["changed_at"], self.now) for record in records}
         held = {
@@ -1320,6 +1769,22 @@ class _Writer:
                 continue
             held.add(key)
             fresh.append({**record, "changed_at": at})
+        created: dict[str, list[str]] = {}
+        for record in fresh:
+            if record["action"] == ChangeAction.CREATE.value:
+                created.setdefault(record["record_type"], []).append(record["record"])
+        for record_type, names in created.items():
+            for start in range(0, len(names), LOOKUP_CHUNK):
+                connection.execute(
+                    changes.delete().where(
+                        changes.c.action == ChangeAction.CREATE,
+                        changes.c.how == ChangeHow.IMPORT,
+                        changes.c.changed_at == self.now,
+                        changes.c.changed_by == self.by,
+                        changes.c.record_type == record_type,
+                        changes.c.record.in_(names[start : start + LOOKUP_CHUNK]),
+                    )
+                )
         self._insert_many(connection, changes, fresh)
         self.report.added["changes"] += len(fresh)
 
@@ -1342,6 +1807,7 @@ class _Writer:
                 ],
                 _STAMPS,
             )
+            self._created(connection, RecordType.SITE, [(r["slug"], r) for r in fresh])
             slugs = [record["slug"] for record in fresh]
             self.site_ids.update(
                 connection.execute(
@@ -1371,6 +1837,9 @@ class _Writer:
                 }
             )
         self._insert_many(connection, MONUMENT_TABLE, rows, _STAMPS)
+        self._created(
+            connection, RecordType.MONUMENT, [(f"{r['site']}/{r['slug']}", r) for r in fresh]
+        )
         site_ids = {row["site_id"] for row in rows}
         for site_id, slug, monument_id in connection.execute(
             sa.select(MONUMENT_TABLE.c.site_id, MONUMENT_TABLE.c.slug, MONUMENT_TABLE.c.id).where(
@@ -1397,6 +1866,7 @@ class _Writer:
                 }
             )
         self._insert_many(connection, SOURCE_TABLE, rows, _STAMPS)
+        self._created(connection, RecordType.SOURCE, [(r["key"], r) for r in fresh])
         keys = [record["key"] for record in fresh]
         self.source_ids.update(
             connection.execute(
@@ -1502,6 +1972,7 @@ class _Writer:
             )
         if rows:
             self.event_insert.run(connection, rows)
+            self._created(connection, RecordType.EVENT, fresh.items())
             held.update(
                 connection.execute(
                     sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.id).where(
@@ -1525,6 +1996,46 @@ class _Writer:
         self.citation_insert.run(connection, missing)
         self.report.added["citations"] += len(citations) + len(missing)
 
+    def _cites(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
+        """Add citations to events by uid, each with its `cite` entry in the event's history.
+
+        As `Registry.cite` does: the event a merged one leads to is cited, and the entry
+        holds the citation and the event's state before and after it. A citation the
+        event has already (the same source and quote) is skipped, as the import skips one
+        given again with its event. Each citation added costs its event's state read
+        twice, which lines of whole events, written in bulk, do not.
+        """
+        if self.pending:
+            # Merged events of the file are written last; so are the citations for them.
+            held = [record for record in records if record["uid"] in self.pending]
+            if held:
+                self.cites_held += held
+                records = [record for record in records if record["uid"] not in self.pending]
+        given = _event_ids(connection, {record["uid"] for record in records})
+        live = _live_events(connection, given.values())
+        registry, events = self.registry, EVENT_TABLE
+        with Session(bind=connection) as session:
+            for record in records:
+                event_id, event_uid = live[given[record["uid"]]]
+                if event_uid != record["uid"]:
+                    self.report.redirected[record["uid"]] = event_uid
+                before = registry._events_public(session, events.c.id == event_id)[0]
+                present = {(citation.source, citation.quote) for citation in before.citations}
+                for citation in record["citations"]:
+                    if (citation["source"], citation["quote"]) in present:
+                        self.report.existing["citations"] += 1
+                        continue
+                    present.add((citation["source"], citation["quote"]))
+                    self.citation_insert.run(connection, [self._citation(event_id, citation)])
+                    after = registry._events_public(session, events.c.id == event_id)[0]
+                    history.log(
+                        session, RecordType.EVENT, event_uid, ChangeAction.CITE, before, after,
+                        reason=None, by=self.by, how=ChangeHow.IMPORT, at=self.now,
+                        added={"citation": after.citations[-1].model_dump(mode="json")},
+                    )  # fmt: skip
+                    self.report.added["citations"] += 1
+                    before = after
+
     def _merged_events(self, connection: sa.Connection) -> None:
         """Write the merged events held back, each once the event it points to is in, and
         add their citations to the events they lead to."""
@@ -1537,6 +2048,22 @@ class _Writer:
             # and that the merges form no circle.
             assert ready, "merged events point to events that are not written"
             self.event_insert.run(connection, [self._merged_row(ids, r) for r in ready])
+            # Written after the file's history, which may hold their creation already.
+            recorded = set(
+                lookup(
+                    connection,
+                    CHANGE_TABLE.c.record,
+                    CHANGE_TABLE.c.action,
+                    [record["uid"] for record in ready],
+                    where=(CHANGE_TABLE.c.record_type == RecordType.EVENT)
+                    & (CHANGE_TABLE.c.action == ChangeAction.CREATE),
+                )
+            )
+            self._created(
+                connection,
+                RecordType.EVENT,
+                [(r["uid"], r) for r in ready if r["uid"] not in recorded],
+            )
             for record in ready:
                 del pending[record["uid"]]
             written += ready
@@ -1599,6 +2126,8 @@ class _Writer:
             citation["via"],
             citation["mentions"],
             self.stamp(citation["recorded_at"]),
+            citation.get("text_start"),
+            citation.get("text_end"),
         )
 
     def _missing_citations(
@@ -1710,40 +2239,53 @@ def import_jsonl(
     stream: IO[bytes],
     *,
     progress: Progress | None = None,
+    dry_run: bool = False,
+    by: str | None = None,
 ) -> ImportReport:
     """Validate the whole file, then add what the registry lacks in bounded transactions.
 
-    A file with any problem raises `ImportFailed` naming its line, and writes nothing.
-    Records already present (by slug, key or uid) are kept; an event already present
-    gains the citations it lacks. `progress(done, total)` is called after each batch
-    written.
+    A file with a problem raises `ImportFailed` naming its line, one with several
+    `ImportProblems` naming each, and writes nothing. Records already present (by slug,
+    key or uid) are kept; an event already present gains the citations it lacks.
+    `progress(done, total)` is called after each batch written. With `dry_run`, the
+    file is checked and the import made as it would be, then undone: the report tells
+    what it would add. `by` names who added the citations given by an event's uid alone,
+    in their history entries (else the operating-system user).
     """
-    return import_records(registry, jsonl_records(stream), progress=progress)
+    return import_records(
+        registry, jsonl_records(stream), progress=progress, dry_run=dry_run, by=by
+    )
 
 
 def import_records(
     registry: Registry,
-    records: Iterable[tuple[int, dict[str, Any]]],
+    records: Iterable[tuple[int, dict[str, Any] | BadLine]],
     *,
     progress: Progress | None = None,
+    dry_run: bool = False,
+    by: str | None = None,
+    field_name: FieldName = readable_field,
 ) -> ImportReport:
     """Import exchange records given as `(line number, record)`, by the rules above.
 
     The JSON Lines reader and the CSV reader both end here, so that every format is
-    validated and written the same way.
+    validated and written the same way; `field_name` names a record's field in a
+    problem as the reader's user knows it (`readable_field`, or a CSV column).
     """
-    report = ImportReport()
+    report = ImportReport(dry_run=dry_run)
+    author = history.who(by)
     with _staging_space():
         staging = _Staging()
     try:
         with _few_collections(), exclusive_import(registry.engine):
             with registry.engine.connect() as connection, _staging_space():
-                validator = _Validator(connection, staging)
+                validator = _Validator(connection, staging, field_name)
                 validator.run(records)
                 validator.check_merges()
+                validator.check()
                 staging.db.commit()
             report.lines = validator.lines
-            writer = _Writer(registry.engine, report)
+            writer = _Writer(registry, report, by=author, dry_run=dry_run)
             try:
                 writer.run(
                     staging.chunks(), staging.count(), progress or (lambda _done, _total: None)
@@ -1815,19 +2357,28 @@ def _staging_space() -> Iterator[None]:
 
 
 def import_path(
-    registry: Registry, path: str | Path, *, progress: Progress | None = None
+    registry: Registry,
+    path: str | Path,
+    *,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+    by: str | None = None,
 ) -> ImportReport:
-    """Import a JSON Lines file by path."""
+    """Import a JSON Lines file by path (`import_jsonl`)."""
     with Path(path).open("rb") as stream:
-        return import_jsonl(registry, stream, progress=progress)
+        return import_jsonl(registry, stream, progress=progress, dry_run=dry_run, by=by)
 
 
 __all__ = [
     "FORMAT",
+    "PROBLEMS_SHOWN",
     "RECORD_KINDS",
     "VERSION",
+    "BadLine",
+    "CiteLine",
     "EventLine",
     "ImportFailed",
+    "ImportProblems",
     "ImportReport",
     "MonumentLine",
     "SiteLine",
@@ -1843,4 +2394,5 @@ __all__ = [
     "iter_source_records",
     "jsonl_records",
     "keyset_pages",
+    "readable_field",
 ]

@@ -17,7 +17,6 @@ from typing import Any, TypedDict, TypeVar
 
 import sqlalchemy as sa
 from iso3166 import countries_by_alpha2
-from langcodes import tag_is_valid
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -26,6 +25,7 @@ from heritage_registry import countries, dates
 from heritage_registry.vocab import (
     Cause,
     ChangeAction,
+    ChangeHow,
     Confidence,
     DamageLevel,
     MonumentKind,
@@ -81,6 +81,7 @@ def vocabulary_type(vocabulary: type[Vocabulary], name: str) -> sa.Enum:
 
 
 def utcnow() -> dt.datetime:
+    """The time now, in UTC: every timestamp the registry writes."""
     return dt.datetime.now(dt.UTC)
 
 
@@ -103,6 +104,10 @@ def _check_edtf_years(value: str | None) -> str | None:
 def _check_lang(value: str | None) -> str | None:
     if value is None:
         return None
+    # Imported when a tag is checked: loading langcodes' data costs every command a
+    # twentieth of a second, and most never check one.
+    from langcodes import tag_is_valid
+
     if not tag_is_valid(value):
         raise ValueError(f"{value!r} is not a BCP 47 language tag; write e.g. ar, en, fr")
     return value
@@ -214,6 +219,21 @@ class _Located(SQLModel):
         return self
 
 
+# A record's repr shows its names and quotes cut to this many characters.
+REPR_TEXT_MAX = 40
+
+
+def _shown(text: str) -> str:
+    """`text` quoted for a repr, cut to REPR_TEXT_MAX characters with "…" marking the cut."""
+    cut = text if len(text) <= REPR_TEXT_MAX else text[: REPR_TEXT_MAX - 1] + "…"
+    return repr(cut)
+
+
+def _value(value: Any) -> str:
+    """A vocabulary value as its string (`destroyed`), whether a member or plain text."""
+    return str(getattr(value, "value", value))
+
+
 # Site ---------------------------------------------------------------------------
 
 
@@ -248,10 +268,14 @@ class SiteBase(_Located):
 
 
 class SiteCreate(SiteBase, _Input):
+    """A new site as given: `add_site`'s input, validated."""
+
     alt_names: list[AltName] = Field(default_factory=list, max_length=ALT_NAMES_MAX)
 
 
 class Site(SiteBase, TableModel, table=True):
+    """The `site` table; read as `SitePublic`."""
+
     __tablename__ = "site"
     __table_args__ = (
         sa.UniqueConstraint("slug"),
@@ -267,9 +291,14 @@ class Site(SiteBase, TableModel, table=True):
 
 
 class SitePublic(SiteBase):
+    """A site as the library returns it: `<Site palmyra 'Palmyra' SY>`."""
+
     alt_names: list[AltName]
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    def __repr__(self) -> str:
+        return f"<Site {self.slug} {_shown(self.name)} {self.country}>"
 
 
 # Monument -----------------------------------------------------------------------
@@ -288,11 +317,15 @@ class MonumentBase(_Located):
 
 
 class MonumentCreate(MonumentBase, _Input):
+    """A new monument of the site `site`, as given: `add_monument`'s input, validated."""
+
     site: str = Field(min_length=1, max_length=SLUG_MAX)
     alt_names: list[AltName] = Field(default_factory=list, max_length=ALT_NAMES_MAX)
 
 
 class Monument(MonumentBase, TableModel, table=True):
+    """The `monument` table; read as `MonumentPublic`."""
+
     __tablename__ = "monument"
     __table_args__ = (
         sa.UniqueConstraint("site_id", "slug"),
@@ -310,12 +343,18 @@ class Monument(MonumentBase, TableModel, table=True):
 
 
 class MonumentPublic(MonumentBase):
+    """A monument as the library returns it: `<Monument palmyra/citadel 'Palmyra citadel'
+    citadel>`."""
+
     site: str
     built_from_year: int | None
     built_to_year: int | None
     alt_names: list[AltName]
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    def __repr__(self) -> str:
+        return f"<Monument {self.site}/{self.slug} {_shown(self.name)} {_value(self.kind)}>"
 
 
 # Source -------------------------------------------------------------------------
@@ -352,10 +391,12 @@ class SourceBase(SQLModel):
 
 
 class SourceCreate(SourceBase, _Input):
-    pass
+    """A new source as given: `add_source`'s input, validated."""
 
 
 class Source(SourceBase, TableModel, table=True):
+    """The `source` table; read as `SourcePublic`."""
+
     __tablename__ = "source"
     __table_args__ = (sa.UniqueConstraint("key"),)
 
@@ -367,10 +408,50 @@ class Source(SourceBase, TableModel, table=True):
 
 
 class SourcePublic(SourceBase):
+    """A source as the library returns it: `<Source newarab-2016-03-27 'Palmyra recaptured'
+    2016-03-27>` (its title cut to 40 characters)."""
+
     published_earliest: dt.date | None
     published_latest: dt.date | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    def __repr__(self) -> str:
+        published = f" {self.published}" if self.published else ""
+        return f"<Source {self.key} {_shown(self.title)}{published}>"
+
+
+class SourceText(TableModel, table=True):
+    """The `source_text` table: the text a source was read from, or only the hash of its
+    original (a PDF, a video) where `text` is NULL; read as `SourceTextPublic`."""
+
+    __tablename__ = "source_text"
+
+    source_id: int = Field(foreign_key="source.id", primary_key=True)
+    sha256: str = Field(max_length=64)
+    text: str | None = Field(default=None, sa_type=sa.Text)
+    retrieved: dt.date
+    url: str | None = Field(default=None, max_length=URL_MAX)
+    archived_url: str | None = Field(default=None, max_length=URL_MAX)
+    attached_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+
+
+class SourceTextPublic(BaseModel):
+    """What the registry keeps of a source's text: its hash, its length in characters
+    (None where only an original's hash is kept), when and where it was retrieved."""
+
+    sha256: str
+    characters: int | None
+    retrieved: dt.date
+    url: str | None
+    archived_url: str | None
+    attached_at: dt.datetime
+
+
+class SourceWithText(SourcePublic):
+    """A source's state with its text's, as history records a text attached or replaced."""
+
+    text: SourceTextPublic | None
 
 
 # Citation -----------------------------------------------------------------------
@@ -406,6 +487,8 @@ class CitationCreate(CitationBase, _Input):
 
 
 class SourceCitation(CitationBase, TableModel, table=True):
+    """The `source_citation` table; read as `CitationPublic`, within its event."""
+
     __tablename__ = "source_citation"
     __table_args__ = (
         sa.Index(None, "event_id"),
@@ -417,11 +500,21 @@ class SourceCitation(CitationBase, TableModel, table=True):
     event_id: int = Field(foreign_key="damage_event.id")
     source_id: int = Field(foreign_key="source.id")
     created_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+    # Where the quote is in its source's stored text (character offsets, end
+    # exclusive); NULL where the source keeps no text: the quote is unverified.
+    text_start: int | None = None
+    text_end: int | None = None
 
 
 class CitationPublic(CitationBase):
+    """A citation as the library returns it, within its event: `<Citation
+    newarab-2016-03-27 supports 'The group has since blown up UNESCO-li…'>`."""
+
     source: str
     recorded_at: dt.datetime
+
+    def __repr__(self) -> str:
+        return f"<Citation {self.source} {_value(self.stance)} {_shown(self.quote)}>"
 
 
 # Damage event -------------------------------------------------------------------
@@ -448,12 +541,21 @@ class DamageEventCreate(DamageEventBase, _Input):
 
 
 class DamageEvent(DamageEventBase, TableModel, table=True):
+    """The `damage_event` table; read as `DamageEventPublic`."""
+
     __tablename__ = "damage_event"
     __table_args__ = (
         sa.UniqueConstraint("uid"),
+        # One index per filter of `Registry.list_events` (revision 0005), each but
+        # `latest`'s followed by the first keys of its date order, so that a filtered
+        # list is a range of one index, already in order or nearly.
         sa.Index(None, "site_id", "earliest", "latest"),
         sa.Index(None, "monument_id"),
         sa.Index(None, "earliest", "latest"),
+        sa.Index(None, "latest"),
+        sa.Index(None, "cause", "earliest", "latest"),
+        sa.Index(None, "damage_level", "earliest", "latest"),
+        sa.Index(None, "confidence", "earliest", "latest"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -471,9 +573,20 @@ class DamageEvent(DamageEventBase, TableModel, table=True):
     merge_reason: str | None = Field(default=None, max_length=NOTE_MAX)
     created_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
     updated_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
+    # `confidence.derive` as the event's citations last gave it, for filtering in the
+    # database; NULL where not known. Set NULL by triggers on every change it derives
+    # from, and derived again by `confidence.refresh` (see heritage_registry.confidence).
+    confidence: Confidence | None = Field(
+        default=None, sa_type=vocabulary_type(Confidence, "confidence")
+    )
 
 
 class DamageEventPublic(DamageEventBase):
+    """An event as the library returns it, with its citations and derived confidence:
+    `<DamageEvent 3f2a9c1e palmyra/temple-of-bel explosives destroyed 2015-08-30
+    corroborated>` (its uid's first 8 characters; `merged into UID8` for its confidence
+    when merged)."""
+
     uid: str
     site: str
     monument: str | None
@@ -489,6 +602,15 @@ class DamageEventPublic(DamageEventBase):
     updated_at: dt.datetime
     citations: list[CitationPublic]
 
+    def __repr__(self) -> str:
+        where = f"{self.site}/{self.monument}" if self.monument else self.site
+        # A merged event's confidence is `merged`: where to is worth more.
+        state = f"merged into {self.merged_into[:8]}" if self.merged_into else self.confidence
+        return (
+            f"<DamageEvent {self.uid[:8]} {where} {_value(self.cause)} "
+            f"{_value(self.damage_level)} {self.occurred} {_value(state)}>"
+        )
+
 
 # History ------------------------------------------------------------------------
 
@@ -497,7 +619,9 @@ class ChangeBase(SQLModel):
     """One change to a record: what it was, what it became, who changed it, and why.
 
     `old` and `new` are the record's whole state (its Public form, less `updated_at`)
-    before and after, so that its state after any change can be read from its history.
+    before and after, so that its state after any change can be read from its history: a
+    creation has no `old`, a removal no `new`. `how` is the path the change came by (a
+    command, the library, an import, the seed).
     """
 
     record_type: RecordType = Field(sa_type=vocabulary_type(RecordType, "record_type"))
@@ -505,21 +629,32 @@ class ChangeBase(SQLModel):
     action: ChangeAction = Field(sa_type=vocabulary_type(ChangeAction, "change_action"))
     reason: str | None = Field(default=None, max_length=NOTE_MAX)
     changed_by: str = Field(min_length=1, max_length=NAME_MAX)
+    # An entry that does not say how it came (one exported before history said so) is
+    # `unrecorded`, as revision 0004 made every entry written before it.
+    how: ChangeHow = Field(
+        default=ChangeHow.UNRECORDED, sa_type=vocabulary_type(ChangeHow, "change_how")
+    )
 
 
 class Change(ChangeBase, TableModel, table=True):
     __tablename__ = "change"
-    __table_args__ = (sa.Index(None, "record_type", "record", "id"),)
+    __table_args__ = (
+        sa.Index(None, "record_type", "record", "id"),
+        # The registry-wide feed reads newest first, from a time (`registry history`).
+        sa.Index(None, "changed_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     old: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
-    new: dict[str, Any] = Field(sa_type=sa.JSON)
+    new: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     changed_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
 
 
 class ChangePublic(ChangeBase):
+    """A history entry as the library returns it (`Registry.history`, `Registry.changes`)."""
+
     old: dict[str, Any] | None
-    new: dict[str, Any]
+    new: dict[str, Any] | None
     changed_at: dt.datetime
 
 
@@ -585,6 +720,7 @@ MONUMENT_TABLE: sa.Table = Monument.__table__  # type: ignore[attr-defined]
 SOURCE_TABLE: sa.Table = Source.__table__  # type: ignore[attr-defined]
 EVENT_TABLE: sa.Table = DamageEvent.__table__  # type: ignore[attr-defined]
 CITATION_TABLE: sa.Table = SourceCitation.__table__  # type: ignore[attr-defined]
+TEXT_TABLE: sa.Table = SourceText.__table__  # type: ignore[attr-defined]
 CHANGE_TABLE: sa.Table = Change.__table__  # type: ignore[attr-defined]
 
 

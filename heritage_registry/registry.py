@@ -12,13 +12,13 @@ of `heritage_registry.errors`, whose messages say what to fix.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import random
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -26,7 +26,20 @@ from iso3166 import countries_by_alpha2
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, func, select
 
-from heritage_registry import confidence, countries, dates, db, duplicates, mentions, merges, schema
+from heritage_registry import (
+    confidence,
+    countries,
+    dates,
+    db,
+    duplicates,
+    frames,
+    history,
+    mentions,
+    merges,
+    removals,
+    schema,
+    texts,
+)
 from heritage_registry.duplicates import DuplicatePair
 from heritage_registry.errors import (
     AmbiguousUid,
@@ -36,6 +49,7 @@ from heritage_registry.errors import (
     EventNotFound,
     InvalidRecord,
     MonumentNotFound,
+    Referenced,
     SiteNotFound,
     SourceNotFound,
     unknown_value,
@@ -44,10 +58,10 @@ from heritage_registry.models import (
     CITATION_TABLE,
     EVENT_TABLE,
     MONUMENT_TABLE,
-    NAME_MAX,
     NOTE_MAX,
     SITE_TABLE,
     SOURCE_TABLE,
+    TEXT_TABLE,
     AltName,
     Change,
     ChangePublic,
@@ -66,6 +80,8 @@ from heritage_registry.models import (
     SourceCitation,
     SourceCreate,
     SourcePublic,
+    SourceTextPublic,
+    SourceWithText,
     built_years,
     no_controls,
     occurred_span,
@@ -78,6 +94,7 @@ from heritage_registry.render import plural
 from heritage_registry.vocab import (
     Cause,
     ChangeAction,
+    ChangeHow,
     Confidence,
     DamageLevel,
     MonumentKind,
@@ -153,6 +170,23 @@ def _window(since: str | None, until: str | None) -> tuple[dt.date | None, dt.da
     return start, end
 
 
+def _check_page(limit: int | None, offset: int) -> None:
+    """Refuse a negative or non-integer `limit` or `offset` of a list."""
+    for name, value in (("limit", limit), ("offset", offset)):
+        if value is None and name == "limit":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidRecord(f"invalid {name}: {value!r}; give a whole number, 0 or more")
+
+
+PagedT = TypeVar("PagedT", bound=sa.sql.expression.GenerativeSelect)
+
+
+def _paged(query: PagedT, limit: int | None, offset: int) -> PagedT:
+    """`query` cut to `limit` rows after the first `offset`, as a list's page is."""
+    return query.limit(limit).offset(offset or None)
+
+
 T = TypeVar("T")
 SelectT = TypeVar("SelectT", bound=sa.Select[Any])
 # A uid may be shortened, like a git commit, to a prefix of this many characters or more
@@ -160,8 +194,17 @@ SelectT = TypeVar("SelectT", bound=sa.Select[Any])
 UID_PREFIX_MIN = 4
 _UID_PREFIX = re.compile(r"[0-9a-f-]+")
 AMBIGUOUS_SHOWN = 5
-# The event a merged event was folded into, joined to read its uid.
+# The session key of the events and sources a write changed, by record type (`_log`).
+_CHANGED = "heritage_registry_changed"
+# The event a merged event was folded into, whose uid is read by its primary key. A
+# subquery, not an outer join: PostgreSQL hashed the whole event table for the join, a
+# full scan under every filtered list.
 _MERGED_INTO = EVENT_TABLE.alias("merged_into")
+_MERGED_INTO_UID = (
+    sa.select(_MERGED_INTO.c.uid)
+    .where(_MERGED_INTO.c.id == EVENT_TABLE.c.merged_into_id)
+    .scalar_subquery()
+)
 WRITE_ATTEMPTS = 6
 
 RECORD_KINDS = ("sites", "monuments", "sources", "events", "citations", "changes")
@@ -194,6 +237,8 @@ class SiteRecords:
     monuments: list[MonumentPublic]
     events: list[DamageEventPublic]
     sources: list[SourcePublic]
+    # What those sources keep of their texts, by key (`texts`): only those that keep one.
+    texts: dict[str, SourceTextPublic] = field(default_factory=dict)
 
 
 SITE_CHANGES = frozenset(set(SiteCreate.model_fields) - {"slug"})
@@ -237,53 +282,6 @@ def _current(record: BaseModel, *derived: str) -> dict[str, Any]:
     return record.model_dump(exclude={"created_at", "updated_at", *derived})
 
 
-def _snapshot(record: BaseModel) -> dict[str, Any]:
-    """A record's state for its history: its Public form, less the time it last changed.
-
-    An event's citations are counted, not copied: a citation is never edited or removed
-    and carries the time it was recorded, and the `cite` entry that added it holds it
-    whole. Copying them all into every entry would make the n-th citation of an event
-    write n quotes twice, so that history grew with the square of the citations.
-    """
-    snapshot = record.model_dump(mode="json", exclude={"updated_at", "citations"})
-    if isinstance(record, DamageEventPublic):
-        snapshot["citation_count"] = len(record.citations)
-    return snapshot
-
-
-def storable(text: str) -> bool:
-    """Whether a database can hold `text`, so that a record could be named by it.
-
-    PostgreSQL refuses NUL, and no driver can encode a lone surrogate (what Python makes
-    of an undecodable byte in a command-line argument). No record has such a name, so a
-    lookup of one finds nothing without sending it to the database.
-    """
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _who(by: str | None) -> str:
-    """Who made a change: as given, else the operating-system user."""
-    if by is not None:
-        by = by.strip()
-        if not by or len(by) > NAME_MAX or not storable(by):
-            raise InvalidRecord(f"by: give a name of 1 to {NAME_MAX} characters")
-        try:
-            # It heads each of its history entries, on one line.
-            return no_controls(by, lines=False)
-        except ValueError as exc:
-            raise InvalidRecord(f"by: {exc}") from None
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
 def _locked(query: SelectT, lock: bool) -> SelectT:
     """`query`, locking the rows it reads until the transaction ends when `lock` is set.
 
@@ -300,20 +298,31 @@ def _locked(query: SelectT, lock: bool) -> SelectT:
 class Registry:
     """A heritage registry stored in one database (SQLite file or PostgreSQL)."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, how: ChangeHow | str = ChangeHow.LIBRARY) -> None:
         self.engine = engine
+        # How its writes reach the registry, for their history entries: the library by
+        # default, a command when the CLI opened it (`ChangeHow`).
+        self.how = ChangeHow(how)
 
     # Opening ----------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str | None = None, *, migrate: bool = True, create: bool = True) -> Registry:
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        migrate: bool = True,
+        create: bool = True,
+        how: ChangeHow | str = ChangeHow.LIBRARY,
+    ) -> Registry:
         """Open the registry at `url` (default: `REGISTRY_DATABASE_URL`, else the user's file).
 
         With `migrate` (the default) a new database is created and an older one brought
         to the current schema; without it the database is used as it is. Without
         `create` nothing is created or migrated: a place with no registry is
         `NoRegistry`, an older schema a `SchemaError` that says how to upgrade (what the
-        reading commands use).
+        reading commands use). `how` is what history records as the way its writes came
+        (`ChangeHow`: the library unless told otherwise).
         """
         engine = db.make_engine(url, create=create)
         try:
@@ -324,14 +333,18 @@ class Registry:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine)
+        return cls(engine, how=how)
 
     @property
     def url(self) -> str:
         """The database URL, with any password hidden."""
         return db.display_url(self.engine.url)
 
+    def __repr__(self) -> str:
+        return f"<Registry {self.url}>"
+
     def close(self) -> None:
+        """Close the registry's database connections; `with Registry.open(...)` does it."""
         self.engine.dispose()
 
     def __enter__(self) -> Registry:
@@ -362,14 +375,44 @@ class Registry:
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 with self.transaction(write=True) as session:
-                    return work(session)
+                    done = work(session)
+                    self._refresh_confidence(session)
+                    return done
             except sa.exc.OperationalError as exc:
                 if not db.is_busy(exc) or attempt == WRITE_ATTEMPTS - 1:
                     raise
                 time.sleep(min(2.0, 0.05 * 2**attempt) * (1 + random.random()))
         raise AssertionError("unreachable")
 
+    def _refresh_confidence(self, session: Session) -> None:
+        """Store again the confidence of the events this write changed (`_log` notes them).
+
+        Last in the transaction: the database's triggers set the stored confidence NULL
+        as each change is written, and an event whose value stays NULL is only slower to
+        filter (`confidence.refresh`). A source's key or publisher touches the events
+        citing it.
+        """
+        changed: dict[RecordType, set[str]] = session.info.pop(_CHANGED, {})
+        uids, keys = changed.get(RecordType.EVENT), changed.get(RecordType.SOURCE)
+        if not uids and not keys:
+            return
+        session.flush()
+        connection = session.connection()
+        ids: set[int] = set()
+        if uids:
+            ids.update(db.lookup(connection, EVENT_TABLE.c.uid, EVENT_TABLE.c.id, uids).values())
+        if keys:
+            cited = (
+                sa.select(CITATION_TABLE.c.event_id)
+                .join(SOURCE_TABLE, SOURCE_TABLE.c.id == CITATION_TABLE.c.source_id)
+                .join(EVENT_TABLE, EVENT_TABLE.c.id == CITATION_TABLE.c.event_id)
+                .where(SOURCE_TABLE.c.key.in_(sorted(keys)), EVENT_TABLE.c.confidence.is_(None))
+            )
+            ids.update(connection.execute(cited).scalars())
+        confidence.refresh(connection, ids)
+
     def schema_revision(self) -> str | None:
+        """The database's alembic schema revision; None before the registry is created."""
         return schema.current_revision(self.engine)
 
     def counts(self) -> dict[str, int]:
@@ -393,7 +436,7 @@ class Registry:
     def _site_row(self, session: Session, slug: str, *, lock: bool = False) -> Site:
         row = (
             session.exec(_locked(select(Site).where(Site.slug == slug), lock)).first()
-            if storable(slug)
+            if db.storable(slug)
             else None
         )
         if row is None:
@@ -404,7 +447,7 @@ class Registry:
         self, session: Session, site: Site, slug: str, *, lock: bool = False
     ) -> Monument:
         query = select(Monument).where(Monument.site_id == site.id, Monument.slug == slug)
-        row = session.exec(_locked(query, lock)).first() if storable(slug) else None
+        row = session.exec(_locked(query, lock)).first() if db.storable(slug) else None
         if row is None:
             others = session.exec(select(Monument.slug).where(Monument.site_id == site.id)).all()
             raise MonumentNotFound(slug, others, scope=f"site {site.slug!r}")
@@ -413,7 +456,7 @@ class Registry:
     def _source_row(self, session: Session, key: str, *, lock: bool = False) -> Source:
         row = (
             session.exec(_locked(select(Source).where(Source.key == key), lock)).first()
-            if storable(key)
+            if db.storable(key)
             else None
         )
         if row is None:
@@ -427,7 +470,7 @@ class Registry:
         lower-case UUID, so each uid beginning with `p` lies in [p, p + "g")), never by
         reading every uid; nor is a uid that names no event.
         """
-        if not storable(uid):
+        if not db.storable(uid):
             raise EventNotFound(uid)
         query = select(DamageEvent).where(DamageEvent.uid == uid)
         row = session.exec(_locked(query, lock)).first()
@@ -454,13 +497,23 @@ class Registry:
     # Sites ------------------------------------------------------------------------
 
     def add_site(
-        self, site: SiteCreate | Mapping[str, Any] | None = None, /, **fields: Any
+        self,
+        site: SiteCreate | Mapping[str, Any] | None = None,
+        /,
+        *,
+        by: str | None = None,
+        **fields: Any,
     ) -> SitePublic:
-        """Add a site: `add_site(slug="palmyra", name="Palmyra", country="SY")`."""
-        data = validate(SiteCreate, site, fields, "site")
-        return self._write(lambda session: self._site_public(self._insert_site(session, data)))
+        """Add a site: `add_site(slug="palmyra", name="Palmyra", country="SY")`.
 
-    def _insert_site(self, session: Session, data: SiteCreate) -> Site:
+        History records its creation, by `by` (else the operating-system user).
+        """
+        data = validate(SiteCreate, site, fields, "site")
+        return self._write(
+            lambda session: self._site_public(self._insert_site(session, data, by=by))
+        )
+
+    def _insert_site(self, session: Session, data: SiteCreate, *, by: str | None) -> Site:
         message = f"a site with slug {data.slug!r} exists already; choose another slug"
         if session.exec(select(Site.id).where(Site.slug == data.slug)).first() is not None:
             raise DuplicateSlug(message)
@@ -473,17 +526,28 @@ class Registry:
         )
         session.add(row)
         self._flush(session, DuplicateSlug(message))
+        self._log_creation(session, RecordType.SITE, row.slug, self._site_public(row), by)
         return row
 
     def get_site(self, slug: str) -> SitePublic:
+        """The site `slug`; `SiteNotFound` (with the nearest slug) if there is none."""
         with self.transaction() as session:
             return self._site_public(self._site_row(session, slug))
 
     def list_sites(
-        self, *, country: str | None = None, kind: SiteKind | str | None = None
+        self,
+        *,
+        country: str | None = None,
+        kind: SiteKind | str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[SitePublic]:
-        """Sites ordered by slug, optionally of one country and kind."""
-        query = select(Site).order_by(col(Site.slug))
+        """Sites ordered by slug, optionally of one country and kind.
+
+        `limit` and `offset` give a page of them: at most `limit` after the first `offset`.
+        """
+        _check_page(limit, offset)
+        query = _paged(select(Site).order_by(col(Site.slug)), limit, offset)
         if country is not None:
             # A name (`Syria`) would list nothing: refused, with the code it may mean.
             code = country.strip().upper()
@@ -507,15 +571,27 @@ class Registry:
     # Monuments --------------------------------------------------------------------
 
     def add_monument(
-        self, monument: MonumentCreate | Mapping[str, Any] | None = None, /, **fields: Any
+        self,
+        monument: MonumentCreate | Mapping[str, Any] | None = None,
+        /,
+        *,
+        by: str | None = None,
+        **fields: Any,
     ) -> MonumentPublic:
-        """Add a monument to a site: `add_monument(site="palmyra", slug="temple-of-bel", ...)`."""
+        """Add a monument to a site: `add_monument(site="palmyra", slug="temple-of-bel", ...)`.
+
+        History records its creation, by `by` (else the operating-system user).
+        """
         data = validate(MonumentCreate, monument, fields, "monument")
         return self._write(
-            lambda session: self._monument_public(self._insert_monument(session, data), data.site)
+            lambda session: self._monument_public(
+                self._insert_monument(session, data, by=by), data.site
+            )
         )
 
-    def _insert_monument(self, session: Session, data: MonumentCreate) -> Monument:
+    def _insert_monument(
+        self, session: Session, data: MonumentCreate, *, by: str | None
+    ) -> Monument:
         site = self._site_row(session, data.site)
         assert site.id is not None
         message = (
@@ -538,21 +614,32 @@ class Registry:
         )
         session.add(row)
         self._flush(session, DuplicateSlug(message))
+        public = self._monument_public(row, site.slug)
+        self._log_creation(session, RecordType.MONUMENT, f"{site.slug}/{row.slug}", public, by)
         return row
 
     def get_monument(self, site: str, slug: str) -> MonumentPublic:
+        """The monument `slug` of the site `site`; `MonumentNotFound` if it has none."""
         with self.transaction() as session:
             site_row = self._site_row(session, site)
             return self._monument_public(self._monument_row(session, site_row, slug), site_row.slug)
 
     def list_monuments(
-        self, *, site: str | None = None, kind: MonumentKind | str | None = None
+        self,
+        *,
+        site: str | None = None,
+        kind: MonumentKind | str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[MonumentPublic]:
-        """Monuments ordered by site slug, then slug."""
-        query = (
+        """Monuments ordered by site slug, then slug; `limit` and `offset` give a page."""
+        _check_page(limit, offset)
+        query = _paged(
             select(Monument, Site.slug)
             .join(Site, col(Site.id) == col(Monument.site_id))
-            .order_by(col(Site.slug), col(Monument.slug))
+            .order_by(col(Site.slug), col(Monument.slug)),
+            limit,
+            offset,
         )
         if kind is not None:
             query = query.where(Monument.kind == _filter(MonumentKind, kind, "kind"))
@@ -574,13 +661,23 @@ class Registry:
     # Sources ----------------------------------------------------------------------
 
     def add_source(
-        self, source: SourceCreate | Mapping[str, Any] | None = None, /, **fields: Any
+        self,
+        source: SourceCreate | Mapping[str, Any] | None = None,
+        /,
+        *,
+        by: str | None = None,
+        **fields: Any,
     ) -> SourcePublic:
-        """Add a source: `add_source(key="newarab-2016-03-27", title=..., publisher=...)`."""
-        data = validate(SourceCreate, source, fields, "source")
-        return self._write(lambda session: self._source_public(self._insert_source(session, data)))
+        """Add a source: `add_source(key="newarab-2016-03-27", title=..., publisher=...)`.
 
-    def _insert_source(self, session: Session, data: SourceCreate) -> Source:
+        History records its creation, by `by` (else the operating-system user).
+        """
+        data = validate(SourceCreate, source, fields, "source")
+        return self._write(
+            lambda session: self._source_public(self._insert_source(session, data, by=by))
+        )
+
+    def _insert_source(self, session: Session, data: SourceCreate, *, by: str | None) -> Source:
         message = f"a source with key {data.key!r} exists already; choose another key"
         if session.exec(select(Source.id).where(Source.key == data.key)).first() is not None:
             raise DuplicateKey(message)
@@ -593,15 +690,23 @@ class Registry:
         )
         session.add(row)
         self._flush(session, DuplicateKey(message))
+        self._log_creation(session, RecordType.SOURCE, row.key, self._source_public(row), by)
         return row
 
     def get_source(self, key: str) -> SourcePublic:
+        """The source `key`; `SourceNotFound` (with the nearest key) if there is none."""
         with self.transaction() as session:
             return self._source_public(self._source_row(session, key))
 
-    def list_sources(self, *, site: str | None = None) -> list[SourcePublic]:
-        """Sources ordered by key; with `site`, only those cited on that site's events."""
-        query = select(Source).order_by(col(Source.key))
+    def list_sources(
+        self, *, site: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[SourcePublic]:
+        """Sources ordered by key; with `site`, only those cited on that site's events.
+
+        `limit` and `offset` give a page of them: at most `limit` after the first `offset`.
+        """
+        _check_page(limit, offset)
+        query = _paged(select(Source).order_by(col(Source.key)), limit, offset)
         with self.transaction() as session:
             if site is not None:
                 cited = (
@@ -625,14 +730,20 @@ class Registry:
     # Events and citations -----------------------------------------------------------
 
     def add_event(
-        self, event: DamageEventCreate | Mapping[str, Any] | None = None, /, **fields: Any
+        self,
+        event: DamageEventCreate | Mapping[str, Any] | None = None,
+        /,
+        *,
+        by: str | None = None,
+        **fields: Any,
     ) -> DamageEventPublic:
         """Add a damage event with its citations, in one transaction.
 
         The citations go in `citations=[{"source": KEY, "quote": TEXT}, ...]`; for an
         event reported by one source, the citation's fields may be given directly:
         `add_event(site="palmyra", cause="explosives", damage_level="destroyed",
-        occurred="2015-08", source="newarab-2016-03-27", quote="...")`.
+        occurred="2015-08", source="newarab-2016-03-27", quote="...")`. History records
+        its creation, with its citations, by `by` (else the operating-system user).
         """
         given = dict(event) if isinstance(event, Mapping) else event
         if isinstance(given, dict) or given is None:
@@ -649,12 +760,14 @@ class Registry:
             data = validate(DamageEventCreate, given, fields, "event")
 
         def work(session: Session) -> DamageEventPublic:
-            row = self._insert_event(session, data)
-            return self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+            return self._insert_event(session, data, by=by)[1]
 
         return self._write(work)
 
-    def _insert_event(self, session: Session, data: DamageEventCreate) -> DamageEvent:
+    def _insert_event(
+        self, session: Session, data: DamageEventCreate, *, by: str | None
+    ) -> tuple[DamageEvent, DamageEventPublic]:
+        """Insert the event and its citations, and record its creation."""
         uid = str(data.uid)
         if session.exec(select(DamageEvent.id).where(DamageEvent.uid == uid)).first() is not None:
             raise DuplicateUid(f"an event with uid {uid} exists already; omit uid to get a new one")
@@ -682,10 +795,13 @@ class Registry:
         session.add(row)
         self._flush(session, DuplicateUid(f"an event with uid {uid} exists already"))
         assert row.id is not None
-        for citation in data.citations:
-            session.add(self._citation_row(citation, row.id, sources[citation.source], now))
+        found = texts.spans(session, [(c.quote, sources[c.source]) for c in data.citations])
+        for citation, span in zip(data.citations, found, strict=True):
+            session.add(self._citation_row(citation, row.id, sources[citation.source], now, span))
         session.flush()
-        return row
+        public = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+        self._log_creation(session, RecordType.EVENT, uid, public, by)
+        return row, public
 
     @staticmethod
     def _check_mentions(
@@ -700,7 +816,11 @@ class Registry:
 
     @staticmethod
     def _citation_row(
-        citation: CitationCreate, event_id: int, source: Source, now: dt.datetime
+        citation: CitationCreate,
+        event_id: int,
+        source: Source,
+        now: dt.datetime,
+        span: tuple[int, int] | None = None,
     ) -> SourceCitation:
         assert source.id is not None
         return SourceCitation(
@@ -708,6 +828,8 @@ class Registry:
             event_id=event_id,
             source_id=source.id,
             created_at=now,
+            text_start=span[0] if span else None,
+            text_end=span[1] if span else None,
         )
 
     def cite(
@@ -737,7 +859,8 @@ class Registry:
             site = session.get(Site, event.site_id)
             assert site is not None
             self._check_mentions(session, site, before.monument, [data])
-            session.add(self._citation_row(data, event.id, source, utcnow()))
+            [span] = texts.spans(session, [(data.quote, source)])
+            session.add(self._citation_row(data, event.id, source, utcnow(), span))
             session.flush()
             after = self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
             self._log(
@@ -766,11 +889,158 @@ class Registry:
         since: str | None = None,
         until: str | None = None,
         confidence: Confidence | str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[DamageEventPublic]:
         """Events in date order: by `earliest` (open starts first), `latest`, then uid.
 
         `since` and `until` are EDTF; an event is listed when its span may overlap the
-        window (an open or unknown end is taken to reach into it).
+        window (an open or unknown end is taken to reach into it). `limit` and `offset`
+        give a page: at most `limit` events after the first `offset` of the order. For
+        more events than fit in memory, `iter_events` reads them a page at a time.
+        """
+        _check_page(limit, offset)
+        with self.transaction() as session:
+            conditions, wanted = self._event_conditions(
+                session,
+                site=site,
+                monument=monument,
+                cause=cause,
+                damage_level=damage_level,
+                since=since,
+                until=until,
+                confidence=confidence,
+            )
+            if wanted is None:
+                connection = session.connection()
+                query = _paged(self._EVENTS.where(*conditions), limit, offset)
+                return self._events_of(connection, connection.execute(query).all())
+            events = self._events_public(session, *conditions)
+        # A stored confidence may be unknown (NULL): the page is cut after deriving it.
+        chosen = [event for event in events if event.confidence is wanted]
+        return chosen[offset : None if limit is None else offset + limit]
+
+    def iter_events(
+        self,
+        *,
+        site: str | None = None,
+        monument: str | None = None,
+        cause: Cause | str | None = None,
+        damage_level: DamageLevel | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        confidence: Confidence | str | None = None,
+        page: int = 500,
+    ) -> Iterator[DamageEventPublic]:
+        """The events `list_events` lists with the same filters, in its order, streamed.
+
+        Read `page` events (and their citations) at a time, each page starting after the
+        last one's final event (keyset pagination, `exchange.keyset_pages`), so that
+        memory holds one page however many events match. The filters are checked, and a
+        site or monument that does not exist refused, when this is called, not when the
+        iteration starts. The iteration holds one read connection until it ends or the
+        iterator is closed.
+
+            for event in reg.iter_events(site="palmyra", cause="explosives"):
+                print(event.uid, event.occurred)
+        """
+        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+            raise InvalidRecord(f"invalid page: {page!r}; give a whole number, 1 or more")
+        with self.transaction() as session:
+            conditions, wanted = self._event_conditions(
+                session,
+                site=site,
+                monument=monument,
+                cause=cause,
+                damage_level=damage_level,
+                since=since,
+                until=until,
+                confidence=confidence,
+            )
+        return self._event_pages(conditions, wanted, page)
+
+    def events_frame(
+        self,
+        *,
+        site: str | None = None,
+        monument: str | None = None,
+        cause: Cause | str | None = None,
+        damage_level: DamageLevel | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        confidence: Confidence | str | None = None,
+    ) -> Any:
+        """The events `list_events` lists with the same filters, as a pandas DataFrame.
+
+        One row per event, in date order; its columns are the event's fields (see
+        `heritage_registry.frames.EVENT_COLUMNS`), its citations counted in `citations`.
+        `earliest` and `latest` are `datetime64[s]` (NaT where open or unknown), the
+        times it was recorded, changed, retracted or merged `datetime64[us, UTC]`. The
+        citations are `citations_frame(...)`, which joins on `uid`. Needs pandas (`pip
+        install 'heritage-registry[pandas]'`); without it, `MissingDependency` says so.
+        """
+        pandas = frames.require_pandas("events_frame")
+        events = self.iter_events(
+            site=site,
+            monument=monument,
+            cause=cause,
+            damage_level=damage_level,
+            since=since,
+            until=until,
+            confidence=confidence,
+        )
+        return frames.events_frame(pandas, events)
+
+    def citations_frame(
+        self,
+        *,
+        site: str | None = None,
+        monument: str | None = None,
+        cause: Cause | str | None = None,
+        damage_level: DamageLevel | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        confidence: Confidence | str | None = None,
+    ) -> Any:
+        """The citations of the events `events_frame` gives, one row each, as a DataFrame.
+
+        Rows follow the events' order, then each event's citation order; `uid` is the
+        event's, to join with `events_frame(...)`; `mentions` holds a list of monument
+        slugs and `recorded_at` is `datetime64[us, UTC]` (`heritage_registry.frames`).
+        Needs pandas, as `events_frame` does.
+        """
+        pandas = frames.require_pandas("citations_frame")
+        events = self.iter_events(
+            site=site,
+            monument=monument,
+            cause=cause,
+            damage_level=damage_level,
+            since=since,
+            until=until,
+            confidence=confidence,
+        )
+        return frames.citations_frame(pandas, events)
+
+    def _event_conditions(
+        self,
+        session: Session,
+        *,
+        site: str | None = None,
+        monument: str | None = None,
+        cause: Cause | str | None = None,
+        damage_level: DamageLevel | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        confidence: Confidence | str | None = None,
+    ) -> tuple[list[sa.ColumnElement[bool]], Confidence | None]:
+        """The SQL conditions of `list_events`' filters, and the confidence wanted.
+
+        Each event keeps its confidence as derived, or NULL where it is not known
+        (`heritage_registry.confidence`). Where every event the other filters keep has
+        one, the stored confidence is a condition, served by its index in the list's
+        order; where some have none (an import that left it to be derived), the events
+        are read without it, as before it was stored. Either way the wanted confidence
+        is returned, to be checked on each event read.
         """
         cause_value = _filter(Cause, cause, "cause")
         level_value = _filter(DamageLevel, damage_level, "damage level")
@@ -781,25 +1051,64 @@ class Registry:
             conditions.append(EVENT_TABLE.c.cause == cause_value)
         if level_value is not None:
             conditions.append(EVENT_TABLE.c.damage_level == level_value)
+        # `db.unlikely`: without it SQLite scans the whole table for any date window.
         if start is not None:
             latest = EVENT_TABLE.c.latest
-            conditions.append(sa.or_(latest.is_(None), latest >= start))
+            conditions.append(sa.or_(latest.is_(None), db.unlikely(latest >= start)))
         if end is not None:
             earliest = EVENT_TABLE.c.earliest
-            conditions.append(sa.or_(earliest.is_(None), earliest <= end))
-        with self.transaction() as session:
-            if site is not None:
-                site_row = self._site_row(session, site)
-                conditions.append(EVENT_TABLE.c.site_id == site_row.id)
-                if monument is not None:
-                    monument_row = self._monument_row(session, site_row, monument)
-                    conditions.append(EVENT_TABLE.c.monument_id == monument_row.id)
-            elif monument is not None:
-                raise InvalidRecord("a monument filter needs its site: give site= as well")
-            events = self._events_public(session, *conditions)
+            conditions.append(sa.or_(earliest.is_(None), db.unlikely(earliest <= end)))
+        if site is not None:
+            site_row = self._site_row(session, site)
+            conditions.append(EVENT_TABLE.c.site_id == site_row.id)
+            if monument is not None:
+                monument_row = self._monument_row(session, site_row, monument)
+                conditions.append(EVENT_TABLE.c.monument_id == monument_row.id)
+        elif monument is not None:
+            raise InvalidRecord("a monument filter needs its site: give site= as well")
         if confidence_value is not None:
-            events = [event for event in events if event.confidence is confidence_value]
-        return events
+            # `stored = ? OR stored IS NULL` made each page of `iter_events` read every
+            # match again (no index gives that in the list's order): one is enough.
+            stored = EVENT_TABLE.c.confidence
+            unknown = sa.select(EVENT_TABLE.c.id).where(*conditions, stored.is_(None)).limit(1)
+            if session.connection().execute(unknown).first() is None:
+                conditions.append(stored == confidence_value)
+        return conditions, confidence_value
+
+    # EVENT_ORDER as keys a page can start after. NULL is neither before nor after
+    # anything, so an open `latest` is a flag (open ends last) and a stand-in date; the
+    # events with no `earliest` (first in the order) are read before the others, whose
+    # first key is the plain `earliest` column, so that each page begins with a range of
+    # its index.
+    _OPEN_LATEST = sa.case((EVENT_TABLE.c.latest.is_(None), 1), else_=0)
+    _LATEST_KEY = sa.func.coalesce(EVENT_TABLE.c.latest, sa.literal(dt.date.max, sa.Date))
+
+    def _event_pages(
+        self, conditions: Sequence[sa.ColumnElement[bool]], wanted: Confidence | None, page: int
+    ) -> Iterator[DamageEventPublic]:
+        """`iter_events`' generator: the events matching `conditions`, a page at a time."""
+        # Imported here: exchange builds on this module.
+        from heritage_registry.exchange import keyset_pages
+
+        keyed = self._EVENTS.order_by(None).add_columns(
+            self._OPEN_LATEST.label("open_latest"), self._LATEST_KEY.label("latest_key")
+        )
+        tail = [
+            (self._OPEN_LATEST, "open_latest"),
+            (self._LATEST_KEY, "latest_key"),
+            (EVENT_TABLE.c.uid, "uid"),
+        ]
+        earliest = EVENT_TABLE.c.earliest
+        parts = [
+            (keyed.where(*conditions, earliest.is_(None)), tail),
+            (keyed.where(*conditions, earliest.is_not(None)), [(earliest, "earliest"), *tail]),
+        ]
+        with self.engine.connect() as connection:
+            for query, keys in parts:
+                for rows in keyset_pages(connection, query, keys, page=page):
+                    for event in self._events_of(connection, rows):
+                        if wanted is None or event.confidence is wanted:
+                            yield event
 
     # A summary's reads, as plain columns like `_events_public`'s: an ORM entity per row
     # costs more than the query. Built once, so that a call only binds the site: building
@@ -830,6 +1139,11 @@ class Registry:
         )
         .order_by(SOURCE_TABLE.c.key)
     )
+    _SITE_TEXTS = (
+        sa.select(SOURCE_TABLE.c.key, *texts.kept_columns())
+        .join(TEXT_TABLE, TEXT_TABLE.c.source_id == SOURCE_TABLE.c.id)
+        .where(SOURCE_TABLE.c.id.in_(_SITE_SOURCES.with_only_columns(SOURCE_TABLE.c.id)))
+    )
 
     def site_records(self, slug: str) -> SiteRecords:
         """Everything a summary of the site needs, read in one transaction."""
@@ -838,13 +1152,14 @@ class Registry:
             # adds nothing to a plain-column read.
             connection = session.connection()
             site = None
-            if storable(slug):
+            if db.storable(slug):
                 site = connection.execute(self._SITE_BY_SLUG, {"slug": slug}).first()
             if site is None:
                 self._site_row(session, slug)  # raises SiteNotFound, naming the sites there are
                 raise AssertionError("unreachable: the same transaction found no site")
             monuments = connection.execute(self._SITE_MONUMENTS, {"site_id": site.id}).all()
             sources = connection.execute(self._SITE_SOURCES, {"site_id": site.id}).all()
+            kept = connection.execute(self._SITE_TEXTS, {"site_id": site.id}).all()
             return SiteRecords(
                 site=self._public_of_row(
                     SitePublic,
@@ -873,6 +1188,7 @@ class Registry:
                     )
                     for row in sources
                 ],
+                texts={row.key: texts.kept_of_row(row) for row in kept},
             )
 
     @staticmethod
@@ -934,12 +1250,12 @@ class Registry:
             EVENT_TABLE.c.updated_at,
             SITE_TABLE.c.slug.label("site"),
             MONUMENT_TABLE.c.slug.label("monument"),
-            _MERGED_INTO.c.uid.label("merged_into"),
+            _MERGED_INTO_UID.label("merged_into"),
         )
         .select_from(
-            EVENT_TABLE.join(SITE_TABLE, SITE_TABLE.c.id == EVENT_TABLE.c.site_id)
-            .outerjoin(MONUMENT_TABLE, MONUMENT_TABLE.c.id == EVENT_TABLE.c.monument_id)
-            .outerjoin(_MERGED_INTO, _MERGED_INTO.c.id == EVENT_TABLE.c.merged_into_id)
+            EVENT_TABLE.join(SITE_TABLE, SITE_TABLE.c.id == EVENT_TABLE.c.site_id).outerjoin(
+                MONUMENT_TABLE, MONUMENT_TABLE.c.id == EVENT_TABLE.c.monument_id
+            )
         )
         .order_by(*EVENT_ORDER)
     )
@@ -978,6 +1294,12 @@ class Registry:
         """
         connection = session.connection()
         rows = connection.execute(self._EVENTS.where(*conditions)).all()
+        return self._events_of(connection, rows)
+
+    def _events_of(
+        self, connection: sa.Connection, rows: Sequence[sa.Row[Any]]
+    ) -> list[DamageEventPublic]:
+        """The events of `rows` (read by `_EVENTS`), each with its citations read by id."""
         ids = [row.id for row in rows]
         citations = (
             citation
@@ -1152,6 +1474,73 @@ class Registry:
 
         return self._write(work)
 
+    # Sources' texts (`heritage_registry.texts`) -------------------------------------
+
+    def attach_text(
+        self,
+        key: str,
+        /,
+        text: str | None = None,
+        *,
+        retrieved: dt.date | str | None = None,
+        url: str | None = None,
+        archived_url: str | None = None,
+        sha256: str | None = None,
+        by: str | None = None,
+    ) -> SourceTextPublic:
+        """Keep the text source `key` was read from (or, with `sha256` instead, only the
+        hash of an original that is not text), retrieved on `retrieved` (default today)
+        from `url`, with an archived copy at `archived_url`; returns what is kept.
+
+        From then on a quote cited from the source must occur in the text. A text replaced
+        is a correction in the source's history, which keeps the old one's hash (never
+        the text itself); the citations are located in the new text again.
+        """
+
+        def work(session: Session) -> SourceTextPublic:
+            row = self._source_row(session, key, lock=True)
+            before, after = texts.attach(
+                session, row, text=text, sha256=sha256, retrieved=retrieved, url=url,
+                archived_url=archived_url,
+            )  # fmt: skip
+            if after is None:
+                assert before is not None
+                return before
+            # The source changed with its text: summaries and feeds see it as of now.
+            row.updated_at = utcnow()
+            session.add(row)
+            session.flush()
+            source = self._source_public(row)
+            self._log(
+                session, RecordType.SOURCE, row.key, ChangeAction.UPDATE,
+                SourceWithText(**dict(source), text=before),
+                SourceWithText(**dict(source), text=after),
+                "text replaced" if before is not None else "text attached", by,
+            )  # fmt: skip
+            return after
+
+        return self._write(work)
+
+    def source_text(self, key: str) -> SourceTextPublic | None:
+        """What source `key` keeps of its text (hash, dates, addresses), if anything."""
+        with self.transaction() as session:
+            return texts.kept(session, self._source_row(session, key))
+
+    def text_of(self, key: str) -> str | None:
+        """The text source `key` keeps, if it keeps one (not only an original's hash)."""
+        with self.transaction() as session:
+            return texts.stored_text(session, self._source_row(session, key))
+
+    def verify(self, folder: Path | None = None) -> texts.VerifyReport:
+        """Check every citation's quote against its source's text: the stored one, or with
+        `folder`, a file there named after the source's key or the seed's article."""
+        # The seed imports the registry: read it only here, and only for a folder.
+        from heritage_registry.seed import read_seed
+
+        articles = read_seed().articles if folder is not None else {}
+        with self.transaction() as session:
+            return texts.verify(session, folder, articles)
+
     def update_event(
         self, uid: str, /, *, reason: str, by: str | None = None, **changes: Any
     ) -> DamageEventPublic:
@@ -1243,34 +1632,111 @@ class Registry:
         return duplicates.find_duplicates(self, site=site)
 
     def history(self, record_type: RecordType | str, record: str) -> list[ChangePublic]:
-        """Every change to one record, oldest first.
+        """Every change to one record, oldest first, from its creation (and removal).
 
         `record` is a site's slug, a monument's `SITE/SLUG`, a source's key or an
-        event's uid (or the beginning of one, as everywhere a uid is taken).
+        event's uid (or the beginning of one, as everywhere a uid is taken). A record
+        since removed still has its history.
         """
         kind = _filter(RecordType, record_type, "record type")
         assert kind is not None
         with self.transaction() as session:
-            record = self._existing(session, kind, record)
-            rows = session.exec(
-                select(Change)
-                .where(Change.record_type == kind, Change.record == record)
-                .order_by(col(Change.id))
-            ).all()
-            return [
-                trusted(
-                    ChangePublic,
-                    record_type=row.record_type,
-                    record=row.record,
-                    action=row.action,
-                    reason=row.reason,
-                    changed_by=row.changed_by,
-                    old=row.old,
-                    new=row.new,
-                    changed_at=_aware(row.changed_at),
-                )
-                for row in rows
-            ]
+            try:
+                record = self._existing(session, kind, record)
+            except (SiteNotFound, MonumentNotFound, SourceNotFound):
+                if not db.storable(record) or not history.recorded(session, kind, record):
+                    raise
+            return history.of_record(session, kind, record)
+
+    def changes(
+        self,
+        *,
+        since: dt.datetime | dt.date | str | None = None,
+        by: str | None = None,
+        record_type: RecordType | str | None = None,
+        limit: int | None = None,
+    ) -> list[ChangePublic]:
+        """The registry's history, newest first: every creation, change and removal.
+
+        `since` (a time, or a day from its start, UTC) and `by` narrow it; `limit` caps
+        it (all by default). The feed from which a downstream copy keeps itself current:
+        each entry holds its record's whole state after the change.
+        """
+        kind = _filter(RecordType, record_type, "record type")
+        with self.transaction() as session:
+            return history.feed(session, since=since, by=by, record_type=kind, limit=limit)
+
+    # Removing -----------------------------------------------------------------------
+
+    def remove_site(self, slug: str, *, reason: str, by: str | None = None) -> SitePublic:
+        """Remove a site entered by mistake, on which nothing is recorded (`removals`).
+
+        Returns its last state; its history, the removal with `reason` included, is kept.
+        """
+
+        def find(session: Session) -> tuple[Any, RecordType, str, SitePublic]:
+            row = self._site_row(session, slug, lock=True)
+            removals.check_site(session, row)
+            return row, RecordType.SITE, row.slug, self._site_public(row)
+
+        return self._remove(find, reason, by)
+
+    def remove_monument(
+        self, site: str, slug: str, *, reason: str, by: str | None = None
+    ) -> MonumentPublic:
+        """Remove a monument entered by mistake, to which nothing refers (`removals`).
+
+        Returns its last state; its history, the removal with `reason` included, is kept.
+        """
+
+        def find(session: Session) -> tuple[Any, RecordType, str, MonumentPublic]:
+            site_row = self._site_row(session, site, lock=True)
+            row = self._monument_row(session, site_row, slug, lock=True)
+            removals.check_monument(session, site_row, row)
+            public = self._monument_public(row, site_row.slug)
+            return row, RecordType.MONUMENT, f"{site_row.slug}/{row.slug}", public
+
+        return self._remove(find, reason, by)
+
+    def remove_source(self, key: str, *, reason: str, by: str | None = None) -> SourcePublic:
+        """Remove a source entered by mistake, which no event cites (`removals`).
+
+        Returns its last state; its history, the removal with `reason` included, is kept.
+        """
+
+        def find(session: Session) -> tuple[Any, RecordType, str, SourcePublic]:
+            row = self._source_row(session, key, lock=True)
+            removals.check_source(session, row)
+            texts.remove(session, row)
+            return row, RecordType.SOURCE, row.key, self._source_public(row)
+
+        return self._remove(find, reason, by)
+
+    def _remove(
+        self,
+        find: Callable[[Session], tuple[Any, RecordType, str, PublicT]],
+        reason: str,
+        by: str | None,
+    ) -> PublicT:
+        """Delete the row `find` locks and checks, and record the removal with its last
+        state, in one transaction."""
+        _check_reason(reason)
+
+        def work(session: Session) -> PublicT:
+            row, kind, record, public = find(session)
+            session.delete(row)
+            try:
+                session.flush()
+            except sa.exc.IntegrityError:
+                # Another writer referred to it between the check and the delete.
+                raise Referenced(
+                    f"{kind} {record!r} cannot be removed: a record referring to it was "
+                    "added meanwhile; see registry history"
+                ) from None
+            self._log(session, kind, record, ChangeAction.REMOVE, public, None, reason, by)
+            return public
+
+        return self._write(work)
 
     def _existing(self, session: Session, kind: RecordType, record: str) -> str:
         """The record's name in its history (an event's whole uid); NotFound if none."""
@@ -1299,32 +1765,34 @@ class Registry:
         session.add(row)
         session.flush()
 
-    @staticmethod
+    def _log_creation(
+        self, session: Session, kind: RecordType, record: str, public: BaseModel, by: str | None
+    ) -> None:
+        """The `create` entry of a record just inserted (an event's with its citations)."""
+        self._log(
+            session, kind, record, ChangeAction.CREATE, None, public, None, by,
+            added=history.created(public),
+        )  # fmt: skip
+
     def _log(
+        self,
         session: Session,
         record_type: RecordType,
         record: str,
         action: ChangeAction,
         before: BaseModel | None,
-        after: BaseModel,
+        after: BaseModel | None,
         reason: str | None,
         by: str | None,
         added: Mapping[str, Any] | None = None,
     ) -> None:
-        """Write a history entry; `added` names what the change added beside the state."""
-        session.add(
-            Change(
-                record_type=record_type,
-                record=record,
-                action=action,
-                old=_snapshot(before) if before is not None else None,
-                new=_snapshot(after) | dict(added or {}),
-                reason=reason.strip() if reason else None,
-                changed_by=_who(by),
-                changed_at=utcnow(),
-            )
-        )
-        session.flush()
+        """Write a history entry, made the way this registry was opened for (`how`)."""
+        if record_type in (RecordType.EVENT, RecordType.SOURCE) and after is not None:
+            session.info.setdefault(_CHANGED, {}).setdefault(record_type, set()).add(record)
+        history.log(
+            session, record_type, record, action, before, after,
+            reason=reason, by=by, how=self.how, at=utcnow(), added=added,
+        )  # fmt: skip
 
     def merge(
         self,
@@ -1333,13 +1801,15 @@ class Registry:
         monuments: Iterable[MonumentCreate] = (),
         sources: Iterable[SourceCreate] = (),
         events: Iterable[DamageEventCreate] = (),
+        by: str | None = None,
     ) -> MergeReport:
         """Add the records the registry lacks, in one transaction, and keep those it has.
 
         Records are matched by site slug, monument slug within its site, source key and
         event uid; a record already present is left as it is. An event already present
         gains the citations it lacks (a citation is matched by its source and quote), so
-        that merging the same records twice changes nothing.
+        that merging the same records twice changes nothing. History records each
+        creation and each citation added, by `by`.
         """
         # Read once: a retried transaction must see the same records again.
         sites, monuments = list(sites), list(monuments)
@@ -1351,7 +1821,7 @@ class Registry:
                 if session.exec(select(Site.id).where(Site.slug == site.slug)).first():
                     report.existing["sites"] += 1
                 else:
-                    self._insert_site(session, site)
+                    self._insert_site(session, site, by=by)
                     report.added["sites"] += 1
             for monument in monuments:
                 site_row = self._site_row(session, monument.site)
@@ -1363,20 +1833,20 @@ class Registry:
                 if found:
                     report.existing["monuments"] += 1
                 else:
-                    self._insert_monument(session, monument)
+                    self._insert_monument(session, monument, by=by)
                     report.added["monuments"] += 1
             for source in sources:
                 if session.exec(select(Source.id).where(Source.key == source.key)).first():
                     report.existing["sources"] += 1
                 else:
-                    self._insert_source(session, source)
+                    self._insert_source(session, source, by=by)
                     report.added["sources"] += 1
             for event in events:
                 row = session.exec(
                     select(DamageEvent).where(DamageEvent.uid == str(event.uid))
                 ).first()
                 if row is None:
-                    self._insert_event(session, event)
+                    self._insert_event(session, event, by=by)
                     report.added["events"] += 1
                     report.added["citations"] += len(event.citations)
                     continue
@@ -1390,13 +1860,19 @@ class Registry:
                         .where(SourceCitation.event_id == row.id)
                     )
                 }
-                now = utcnow()
                 for citation in event.citations:
                     if (citation.source, citation.quote) in held:
                         report.existing["citations"] += 1
                         continue
+                    before = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
                     source_row = self._source_row(session, citation.source)
-                    session.add(self._citation_row(citation, row.id, source_row, now))
+                    session.add(self._citation_row(citation, row.id, source_row, utcnow()))
+                    session.flush()
+                    after = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+                    self._log(
+                        session, RecordType.EVENT, row.uid, ChangeAction.CITE, before, after,
+                        None, by, added={"citation": after.citations[-1].model_dump(mode="json")},
+                    )  # fmt: skip
                     held.add((citation.source, citation.quote))
                     report.added["citations"] += 1
             session.flush()

@@ -16,7 +16,10 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from heritage_registry.texts import VerifyReport
 
 Record = Mapping[str, Any]
 
@@ -160,6 +163,7 @@ def char_width(char: str) -> int:
 
 
 def display_width(text: str) -> int:
+    """How many terminal columns `text` takes (wide characters take two)."""
     return sum(char_width(char) for char in text)
 
 
@@ -179,6 +183,7 @@ def truncate(text: str, limit: int = MAX_CELL_WIDTH) -> str:
 
 
 def pad(text: str, width: int) -> str:
+    """`text` followed by spaces to fill `width` terminal columns."""
     return text + " " * (width - display_width(text))
 
 
@@ -230,6 +235,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def records_table(kind: str, records: Sequence[Record]) -> str:
+    """The `list KIND` table of `records`: the main columns, long cells cut."""
     columns = TABLE_COLUMNS[kind]
     return table(
         columns, ([field_text(name, record.get(name)) for name in columns] for record in records)
@@ -267,7 +273,13 @@ def records_csv(fields: Sequence[str], records: Sequence[Record]) -> str:
 
 
 def json_text(data: Any) -> str:
+    """`data` as indented JSON, non-ASCII kept, with a final line feed."""
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def json_line(data: Any) -> str:
+    """One JSON Lines line: the value on one line, compact, then a newline."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 # Key-value text -------------------------------------------------------------------
@@ -309,11 +321,42 @@ _SITE_MONUMENT_COLUMNS = ("slug", "name", "kind", "built", "alt_names")
 
 
 def monument_text(monument: Record, event_count: int) -> str:
+    """`show monument`'s text: labelled fields and the number of its events."""
     return key_values([*record_pairs("monument", monument), ("events", str(event_count))])
 
 
-def source_text(source: Record) -> str:
-    return key_values(record_pairs("source", source))
+def source_text(source: Record, text: Record | None = None) -> str:
+    """`show source`'s text: labelled fields, empty ones left out, then what the source
+    keeps of its text (`Registry.source_text`), if anything."""
+    pairs = record_pairs("source", source)
+    if text is not None:
+        pairs += [
+            (f"text_{name}", scalar(text.get(name)))
+            for name in _TEXT_FIELDS
+            if text.get(name) is not None
+        ]
+    return key_values(pairs)
+
+
+_TEXT_FIELDS = ("sha256", "characters", "retrieved", "url", "archived_url", "attached_at")
+
+
+def verify_text(report: VerifyReport) -> str:
+    """`registry verify`'s report: a line a citation (its status, event, source and
+    quote), the closest passage under a quote not found, then the counts."""
+    lines: list[str] = []
+    for result in report.results:
+        quote = safe_text(" ".join(result.quote.split()), lines=False)
+        lines.append(f"{result.status:<9}  {result.event[:8]}  {result.source}: {quote}")
+        if result.suggestion is not None:
+            passage = safe_text(result.suggestion, lines=False)
+            lines.append(f"{'':<9}  did you mean: {passage}")
+    total = len(report.results)
+    counts = (
+        f"{plural(total, 'citation')}: {report.count('verified')} verified, "
+        f"{report.count('not found')} not found, {report.count('no text')} with no text"
+    )
+    return "\n".join([*lines, counts]) + "\n"
 
 
 def event_text(event: Record) -> str:
@@ -336,47 +379,110 @@ def _entry_line(text: str) -> str:
     return _ENTRY_LINE + _LATER_LINE.join(safe_text(line) for line in text.splitlines())
 
 
-def history_text(changes: Sequence[Record]) -> str:
-    """A record's history: one block per change, naming the fields whose values changed.
+# A creation is shown by the values it was given: its times, its citations' count and
+# the values derived from its dates are left to --format json.
+_CREATED_HIDDEN = frozenset(
+    {
+        "created_at",
+        "recorded_at",
+        "citation_count",
+        "citations",
+        "earliest",
+        "latest",
+        "published_earliest",
+        "published_latest",
+        "built_from_year",
+        "built_to_year",
+    }
+)
+# What names a record comes first among its values.
+_CREATED_FIRST = ("uid", "key", "site", "slug", "monument")
 
-    Each block starts with the one line at the left margin, `TIME  ACTION  by WHO`, and
-    blocks are separated by an empty line; every other line is indented and not empty.
+
+def history_text(changes: Sequence[Record], *, named: bool = False) -> str:
+    """A history: one block per change, naming the fields whose values changed.
+
+    Each block starts with the one line at the left margin, `TIME  ACTION  by WHO`, then
+    how the change came where history recorded it (`(command)`, `(import)`, ...); with
+    `named` (the registry-wide feed) the line names the record after the action. Blocks
+    are separated by an empty line; every other line is indented and not empty. A
+    creation lists the values the record came with, a removal its reason.
     """
     if not changes:
         return "No changes recorded.\n"
     blocks: list[str] = []
     for change in changes:
         who = safe_text(str(change["changed_by"]), lines=False)
-        lines = [f"{change['changed_at']}  {change['action']}  by {who}"]
+        head = f"{change['changed_at']}  {change['action']}"
+        if named:
+            head += f"  {change['record_type']} {safe_text(str(change['record']), lines=False)}"
+        head += f"  by {who}"
+        if change.get("how") not in (None, "unrecorded"):
+            head += f"  ({change['how']})"
+        lines = [head]
         if change.get("reason"):
             lines.append(_entry_line(f"reason: {change['reason']}"))
         old, new = change.get("old") or {}, change.get("new") or {}
-        for name in sorted(set(old) | set(new)):
-            if name == "citation" and isinstance(new.get(name), dict):
-                cited = new[name]
-                lines.append(
-                    _entry_line(f"cited {cited.get('source')}: {scalar(cited.get('quote'))}")
-                )
-            elif name == "dropped_citations" and isinstance(new.get(name), list):
-                # A merge's citations that repeated the kept event's own.
-                lines.extend(
-                    _entry_line(
-                        f"dropped as a repeat: {cited.get('source')}: {scalar(cited.get('quote'))}"
-                    )
-                    for cited in new[name]
-                    if isinstance(cited, dict)
-                )
-            elif name == "citations" and old.get(name) != new.get(name):
-                # Entries written by earlier versions held every citation of the event.
-                lines.append(
-                    f"  citations: {len(old.get(name) or [])} -> {len(new.get(name) or [])}"
-                )
-            elif old.get(name) != new.get(name):
-                lines.append(
-                    _entry_line(f"{name}: {scalar(old.get(name))} -> {scalar(new.get(name))}")
-                )
+        if change["action"] == "create":
+            lines.extend(_created_lines(new))
+        elif change["action"] != "remove":
+            lines.extend(_changed_lines(old, new))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _created_lines(new: Record) -> list[str]:
+    """The values a record was created with, and an event's citations, one a line."""
+    names = [*(name for name in _CREATED_FIRST if name in new), *new]
+    lines = [
+        _entry_line(f"{name}: {field_text(name, new[name])}")
+        for name in dict.fromkeys(names)
+        if name not in _CREATED_HIDDEN and new[name] not in (None, "", [], {})
+    ]
+    lines.extend(
+        _entry_line(f"cited {cited.get('source')}: {scalar(cited.get('quote'))}")
+        for cited in new.get("citations") or []
+        if isinstance(cited, dict)
+    )
+    return lines
+
+
+def _text_state(text: Any) -> str:
+    """A source's text in its history: its hash, retrieval date and addresses."""
+    if not isinstance(text, dict):
+        return "none"
+    parts = [f"sha256 {text.get('sha256')}", f"retrieved {text.get('retrieved')}"]
+    parts += [f"{name} {text[name]}" for name in ("url", "archived_url") if text.get(name)]
+    return ", ".join(parts)
+
+
+def _changed_lines(old: Record, new: Record) -> list[str]:
+    """The fields whose values a change changed, and what it added (a citation, ...)."""
+    lines: list[str] = []
+    for name in sorted(set(old) | set(new)):
+        if name == "citation" and isinstance(new.get(name), dict):
+            cited = new[name]
+            lines.append(_entry_line(f"cited {cited.get('source')}: {scalar(cited.get('quote'))}"))
+        elif name == "dropped_citations" and isinstance(new.get(name), list):
+            # A merge's citations that repeated the kept event's own.
+            lines.extend(
+                _entry_line(
+                    f"dropped as a repeat: {cited.get('source')}: {scalar(cited.get('quote'))}"
+                )
+                for cited in new[name]
+                if isinstance(cited, dict)
+            )
+        elif name == "text" and old.get(name) != new.get(name):
+            # A source's text: what identifies it, never the text itself.
+            lines.append(
+                _entry_line(f"text: {_text_state(old.get(name))} -> {_text_state(new.get(name))}")
+            )
+        elif name == "citations" and old.get(name) != new.get(name):
+            # Entries written by earlier versions held every citation of the event.
+            lines.append(f"  citations: {len(old.get(name) or [])} -> {len(new.get(name) or [])}")
+        elif old.get(name) != new.get(name):
+            lines.append(_entry_line(f"{name}: {scalar(old.get(name))} -> {scalar(new.get(name))}"))
+    return lines
 
 
 # Duplicates -------------------------------------------------------------------------

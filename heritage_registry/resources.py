@@ -20,8 +20,10 @@ def _locate(name: str) -> Path:
 
 
 def migrations_path() -> Path:
+    """The folder of alembic migrations, in the checkout or the installed package."""
     return _locate("migrations")
 
 
 def seeds_path() -> Path:
+    """The folder of the shipped seed, in the checkout or the installed package."""
     return _locate("seeds")

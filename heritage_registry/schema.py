@@ -2,27 +2,42 @@
 
 Application code never calls `create_all`: every schema, new or old, is reached by
 running the alembic migrations shipped with the package.
+
+Every command checks the schema's revision before it touches data, so that check is
+cheap: the revision is one query of `alembic_version` and the shipped revisions are read
+from the migration files' `revision` lines. Alembic (with mako and its DDL modules, a
+tenth of a second) is imported only to migrate or to describe the migrations.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from heritage_registry import db
 from heritage_registry.errors import NoRegistry, SchemaError
 from heritage_registry.resources import migrations_path
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+# Alembic's table of the revision a database is at (env.py keeps alembic's default).
+VERSION_TABLE = "alembic_version"
+# A migration file's `revision = "0004"` or `down_revision: str | None = None` line.
+_REVISION_LINE = re.compile(
+    r"^(?P<name>revision|down_revision)\s*(?::[^=\n]*)?=\s*(?:None|[\"'](?P<value>[^\"']+)[\"'])\s*$",
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,8 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
     Given a connection, the migrations run on it (and in its transaction); env.py
     otherwise opens its own from `-x db=URL` or `REGISTRY_DATABASE_URL`.
     """
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_path()))
     if connection is not None:
@@ -49,11 +66,35 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 @functools.cache
 def script_directory() -> ScriptDirectory:
     """The shipped migrations; read once, as they cannot change under a running program."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
+@functools.cache
+def shipped_revisions() -> dict[str, str | None]:
+    """Each shipped revision and the one it revises, read from the migration files' text.
+
+    What `script_directory()` finds, without importing alembic and every migration
+    (tests/test_migrations.py holds the two equal).
+    """
+    revisions: dict[str, str | None] = {}
+    for path in sorted((migrations_path() / "versions").glob("*.py")):
+        found = {
+            match["name"]: match["value"]
+            for match in _REVISION_LINE.finditer(path.read_text(encoding="utf-8"))
+        }
+        if found.get("revision"):
+            revisions[found["revision"]] = found.get("down_revision")
+    return revisions
+
+
 def head_revision() -> str:
-    head = script_directory().get_current_head()
+    """The newest schema revision this version of the package ships."""
+    revisions = shipped_revisions()
+    heads = set(revisions) - set(revisions.values())
+    # Anything but one head (a branch, a file in another form) is alembic's to judge.
+    head = next(iter(heads)) if len(heads) == 1 else script_directory().get_current_head()
     if head is None:
         raise SchemaError("the package ships no migrations; reinstall it")
     return head
@@ -62,7 +103,7 @@ def head_revision() -> str:
 def current_revision(engine: sa.Engine) -> str | None:
     """The revision the database is at; `None` for a database never migrated."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _revision_of(connection)
 
 
 # The key of the PostgreSQL advisory lock that migrations hold; any 64-bit number that
@@ -110,11 +151,23 @@ def _migrating(engine: sa.Engine) -> Iterator[Config]:
 
 
 def _revision_of(connection: sa.Connection) -> str | None:
+    """The revision `alembic_version` holds, as alembic's `get_current_revision` reads it."""
+    if not sa.inspect(connection).has_table(VERSION_TABLE):
+        return None
+    held = connection.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
+    versions = list(held)
+    if len(versions) <= 1:
+        return versions[0] if versions else None
+    # Several heads: alembic refuses them, in its words.
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Migrate the database up to `revision`, in one transaction where the engine allows."""
+    from alembic import command
+
     _check_known(revision)
     with _migrating(engine) as config:
         command.upgrade(config, revision)
@@ -157,6 +210,13 @@ DATA_ADDED: dict[str, tuple[Held, ...]] = {
         Held("damage_event", "merged_into_id IS NOT NULL", "rows merged into another"),
         Held("change", "action = 'merge'", "rows recording a merge"),
     ),
+    "0004": (
+        Held("change", "action IN ('create', 'remove')", "rows recording a creation or removal"),
+    ),
+    # Indexes, and a confidence derived again from what the registry holds: nothing lost.
+    "0005": (),
+    # The quotes' offsets go with the texts they point into.
+    "0006": (Held("source_text"),),
 }
 
 
@@ -200,11 +260,13 @@ def plan_downgrade(engine: sa.Engine, revision: str) -> DowngradePlan:
             chain if target is None else chain[: chain.index(target)] if target in chain else []
         )
         present = set(sa.inspect(connection).get_table_names())
+        items = [item for rev in sorted(leaving) for item in DATA_ADDED.get(rev, ())]
+        # Where the whole table goes, its rows are counted once, not again in parts.
+        whole = {item.table for item in items if item.where is None}
         held = tuple(
             (item, item.count(connection))
-            for rev in sorted(leaving)
-            for item in DATA_ADDED.get(rev, ())
-            if item.table in present
+            for item in items
+            if item.table in present and (item.where is None or item.table not in whole)
         )
     return DowngradePlan(current, target, held)
 
@@ -222,6 +284,8 @@ def downgrade(engine: sa.Engine, revision: str, *, drop_data: bool = False) -> N
             f"downgrading to {revision} would delete {plan.describe()}; export the "
             "registry first (registry export -o FILE), then confirm with --yes"
         )
+    from alembic import command
+
     with _migrating(engine) as config:
         config.attributes[DROP_DATA] = drop_data
         command.downgrade(config, revision)
@@ -314,6 +378,8 @@ def ensure_current(engine: sa.Engine) -> bool:
         if current == head:
             return False
         _check_usable(current)
+        from alembic import command
+
         command.upgrade(config, "head")
     return True
 
@@ -347,7 +413,7 @@ def _place(engine: sa.Engine) -> str:
 
 
 def _check_usable(current: str | None) -> None:
-    if current is not None and current not in {rev.revision for rev in history()}:
+    if current is not None and current not in shipped_revisions():
         raise SchemaError(
             f"the database is at schema revision {current}, which this version of "
             "heritage-registry does not know; upgrade the package"

@@ -20,6 +20,7 @@ from heritage_registry.errors import InvalidRecord
 from heritage_registry.models import DamageEventCreate, MonumentCreate, SiteCreate, SourceCreate
 from heritage_registry.registry import MergeReport, Registry
 from heritage_registry.resources import seeds_path
+from heritage_registry.vocab import ChangeHow
 
 SeedReport = MergeReport
 
@@ -86,9 +87,19 @@ def read_seed(folder: Path | None = None) -> Seed:
     )
 
 
-def load_seed(registry: Registry, folder: Path | None = None) -> SeedReport:
-    """Merge the seed into `registry`: what it lacks is added, what it holds is kept."""
+def load_seed(
+    registry: Registry, folder: Path | None = None, *, by: str | None = None
+) -> SeedReport:
+    """Merge the seed into `registry`: what it lacks is added, what it holds is kept.
+
+    History records what it adds as come from the seed, by `by` (else the
+    operating-system user), however the registry was opened.
+    """
     seed = read_seed(folder)
-    return registry.merge(
-        sites=seed.sites, monuments=seed.monuments, sources=seed.sources, events=seed.events
+    return Registry(registry.engine, how=ChangeHow.SEED).merge(
+        sites=seed.sites,
+        monuments=seed.monuments,
+        sources=seed.sources,
+        events=seed.events,
+        by=by,
     )

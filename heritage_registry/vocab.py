@@ -251,17 +251,40 @@ DEFINITIONS[RecordType] = {
 class ChangeAction(Vocabulary):
     """What a history entry records."""
 
+    CREATE = "create"
     UPDATE = "update"
     RETRACT = "retract"
     CITE = "cite"
     MERGE = "merge"
+    REMOVE = "remove"
 
 
 DEFINITIONS[ChangeAction] = {
+    "create": "the record was added",
     "update": "values of the record were corrected",
     "retract": "the event was withdrawn; it is kept and shown as retracted",
     "cite": "another source's statement was added to the event",
     "merge": "a duplicate event was folded into this one, or this one into another",
+    "remove": "the record, entered by mistake and referenced by nothing, was removed",
+}
+
+
+class ChangeHow(Vocabulary):
+    """How a change came to be made: the path it reached the registry by."""
+
+    COMMAND = "command"
+    LIBRARY = "library"
+    IMPORT = "import"
+    SEED = "seed"
+    UNRECORDED = "unrecorded"
+
+
+DEFINITIONS[ChangeHow] = {
+    "command": "a registry command typed by a person",
+    "library": "a program calling the heritage_registry library",
+    "import": "registry import of a file",
+    "seed": "the seed data shipped with the package",
+    "unrecorded": "made before the registry recorded how (schema revision 0003 or earlier)",
 }
 
 VOCABULARIES: dict[str, type[Vocabulary]] = {
@@ -274,6 +297,7 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "confidence": Confidence,
     "record_type": RecordType,
     "change_action": ChangeAction,
+    "change_how": ChangeHow,
 }
 
 

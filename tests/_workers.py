@@ -279,7 +279,7 @@ def import_file(
     Commits are observed on the engine, not guessed from the writer's rules: the
     `commit` event fires before the database commits (`committing`), and the `begin`
     of the next transaction, or the progress call after the last commit, after it
-    (`committed`). Events are counted from the INSERTs that reach the driver.
+    (`committed`). Events are counted from the rows the import hands the driver.
     """
     # Set in the child only, before the import starts: the parent keeps the defaults.
     exchange.TRANSACTION_SIZE = transaction_size
@@ -321,13 +321,17 @@ def import_file(
         with Registry.open(url, migrate=False) as registry:
             events_insert = f"INSERT INTO {EVENT_TABLE.name} "
 
-            @sa.event.listens_for(registry.engine, "after_cursor_execute")
-            def count_events(
-                _conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, many: bool
-            ) -> None:
+            # Counted where the import hands rows to the driver: on PostgreSQL they go by
+            # COPY on the driver's cursor, which SQLAlchemy's cursor events do not see.
+            write_rows = exchange._Insert.run
+
+            def count_events(insert: Any, connection: sa.Connection, rows: Any) -> None:
                 nonlocal inserted
-                if statement.startswith(events_insert):
-                    inserted += len(parameters) if many else 1
+                write_rows(insert, connection, rows)
+                if insert.sql.startswith(events_insert):
+                    inserted += len(rows)
+
+            exchange._Insert.run = count_events  # type: ignore[method-assign]
 
             @sa.event.listens_for(registry.engine, "commit")
             def on_commit(_conn: sa.Connection) -> None:

@@ -20,3 +20,10 @@ def dump(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
         version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
         result["alembic_version"] = [tuple(row) for row in version]
     return result
+
+
+def after_creation(history: str) -> str:
+    """A record's `registry history` text less its first entry, the record's creation."""
+    created, _, rest = history.partition("\n\n")
+    assert "  create  by " in created.splitlines()[0], created
+    return rest

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,12 +34,29 @@ METRICS = [
     "summary_all_peak_rss_mb",
     "export_seconds",
     "export_peak_rss_mb",
+    "list_events_seconds",
+    "list_events_peak_rss_mb",
+    "list_vs_export_rss_ratio",
+    "list_contested_seconds",
+    "list_contested_peak_rss_mb",
     "duplicates_seconds",
     "duplicates_peak_rss_mb",
     "help_ms",
     "import_click_ms",
     "help_ratio",
 ]
+# Reported where sqlite-utils is installed (a development tool, not a dependency).
+STARTUP_METRICS = [
+    "startup_list_sites_ratio",
+    "startup_show_event_ratio",
+    "startup_add_event_ratio",
+]
+
+
+def _has_sqlite_utils() -> bool:
+    return (Path(sys.executable).parent / "sqlite-utils").exists() or bool(
+        shutil.which("sqlite-utils")
+    )
 
 
 def test_small_run_reports_every_metric(tmp_path: Path) -> None:
@@ -56,6 +74,12 @@ def test_small_run_reports_every_metric(tmp_path: Path) -> None:
         "50",
         "--summaries",
         "20",
+        "--repeats",
+        "2",
+        "--startup-runs",
+        "1",
+        "--help-runs",
+        "3",
         "--json-out",
         str(out),
     ]
@@ -78,6 +102,16 @@ def test_small_run_reports_every_metric(tmp_path: Path) -> None:
         assert value >= 0, name
     for name in ("import_ratio", "summary_median_ms", "summary_ratio", "help_ratio"):
         assert results["metrics"][name]["pass"] in (True, False), name
+    assert len(results["info"]["import_seconds_runs"]) == 2
+    assert results["info"]["list_events_lines"] == 2000
+    for name in STARTUP_METRICS:
+        value = results["metrics"][name]["value"]
+        if _has_sqlite_utils():
+            assert isinstance(value, float), name
+            assert math.isfinite(value), name
+            assert value > 0, name
+        else:
+            assert value is None, name
 
 
 def test_generation_is_deterministic_and_bounds_match_the_registry(

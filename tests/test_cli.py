@@ -42,11 +42,13 @@ TEMPLES = "6f1d3c52-3b0a-4a8e-9c55-2f3f8f7f0a01"
 CITADEL = "b3daa9cb-bbea-4cfd-913f-be837969148c"
 NEWARAB = "newarab-2016-03-27"
 IANS = "ians-2016-03-27"
+EDITOR = "editor"
 
 
 def populate(reg: Registry) -> None:
-    """Two sites, two monuments, two sources and three events, with fixed uids."""
+    """Two sites, two monuments, two sources and three events, with fixed uids, by `editor`."""
     reg.add_site(
+        by=EDITOR,
         slug="palmyra",
         name="Palmyra",
         country="SY",
@@ -56,6 +58,7 @@ def populate(reg: Registry) -> None:
         alt_names=[{"name": "تدمر", "lang": "ar"}, {"name": "Tadmur", "lang": "en"}],
     )
     reg.add_site(
+        by=EDITOR,
         slug="mosul-museum",
         name="Mosul Museum",
         country="IQ",
@@ -63,6 +66,7 @@ def populate(reg: Registry) -> None:
         alt_names=[{"name": "متحف الموصل", "lang": "ar"}],
     )
     reg.add_monument(
+        by=EDITOR,
         site="palmyra",
         slug="temple-of-bel",
         name="Temple of Bel",
@@ -71,9 +75,15 @@ def populate(reg: Registry) -> None:
         alt_names=[{"name": "معبد بل", "lang": "ar"}],
     )
     reg.add_monument(
-        site="palmyra", slug="citadel", name="Palmyra citadel", kind="citadel", built="12XX"
+        by=EDITOR,
+        site="palmyra",
+        slug="citadel",
+        name="Palmyra citadel",
+        kind="citadel",
+        built="12XX",
     )
     reg.add_source(
+        by=EDITOR,
         key=NEWARAB,
         title="Palmyra recaptured in major symbolic victory against IS",
         publisher="The New Arab",
@@ -81,6 +91,7 @@ def populate(reg: Registry) -> None:
         language="en",
     )
     reg.add_source(
+        by=EDITOR,
         key=IANS,
         title="[Report on the Syrian army's full recapture of Palmyra]",
         publisher="IANS",
@@ -88,6 +99,7 @@ def populate(reg: Registry) -> None:
         language="en",
     )
     reg.add_event(
+        by=EDITOR,
         uid=OCCUPATION,
         site="palmyra",
         cause="occupation",
@@ -100,12 +112,14 @@ def populate(reg: Registry) -> None:
     )
     reg.cite(
         OCCUPATION,
+        by=EDITOR,
         source=IANS,
         location="paragraph 1",
         quote="The Syrian army fully recaptured the ancient city of Palmyra in central Syria "
         "on Sunday",
     )
     reg.add_event(
+        by=EDITOR,
         uid=TEMPLES,
         site="palmyra",
         cause="explosives",
@@ -115,6 +129,7 @@ def populate(reg: Registry) -> None:
         quote="The group has since blown up UNESCO-listed temples",
     )
     reg.add_event(
+        by=EDITOR,
         uid=CITADEL,
         site="palmyra",
         monument="citadel",
@@ -908,7 +923,7 @@ BAD_LISTS = {
     ),
     "unknown format": (
         ["events", "--format", "xml"],
-        "Invalid value for '--format': 'xml' is not one of 'table', 'json', 'csv'.",
+        "Invalid value for '--format': 'xml' is not one of 'table', 'json', 'jsonl', 'csv'.",
         2,
     ),
     "unknown cause": (
@@ -1137,7 +1152,7 @@ monuments        2
 sources          2
 events           3
 citations        4
-changes          1
+changes          10
 """,
     )
     assert json.loads(shared("info", "--format", "json").stdout) == {
@@ -1149,7 +1164,8 @@ changes          1
             "sources": 2,
             "events": 3,
             "citations": 4,
-            "changes": 1,
+            # Each record's creation, and the citation added to the occupation.
+            "changes": 10,
         },
     }
 

@@ -14,10 +14,23 @@ import pytest
 
 from heritage_registry import Registry
 from tests.helpers import dump
-from tests.test_cli import CITADEL, IANS, Run, invoker, ok, populate, refused
+from tests.test_cli import CITADEL, IANS, NEWARAB, Run, invoker, ok, populate, refused
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 STAMP = "2026-01-02T03:04:05Z"
+# The creation entry that heads the citadel event's history, with the empty line after it.
+CREATED_CITADEL = (
+    f"{STAMP}  create  by editor  (library)\n"
+    f"  uid: {CITADEL}\n"
+    "  site: palmyra\n"
+    "  monument: citadel\n"
+    "  cause: occupation\n"
+    "  damage_level: unknown\n"
+    "  occurred: 2015-05-23/2016-03-25\n"
+    "  confidence: single_source\n"
+    f"  cited {NEWARAB}: had taken over the citadel on May 23 last year\n"
+    "\n"
+)
 
 
 @pytest.fixture
@@ -41,7 +54,19 @@ def test_update_event_then_history(run: Run) -> None:
     )
     ok(
         run("history", CITADEL),
-        stdout=f"{STAMP}  update  by ana\n  reason: UNOSAT\n  damage_level: unknown -> severe\n",
+        stdout=f"{STAMP}  create  by editor  (library)\n"
+        f"  uid: {CITADEL}\n"
+        "  site: palmyra\n"
+        "  monument: citadel\n"
+        "  cause: occupation\n"
+        "  damage_level: unknown\n"
+        "  occurred: 2015-05-23/2016-03-25\n"
+        "  confidence: single_source\n"
+        f"  cited {NEWARAB}: had taken over the citadel on May 23 last year\n"
+        "\n"
+        f"{STAMP}  update  by ana  (command)\n"
+        "  reason: UNOSAT\n"
+        "  damage_level: unknown -> severe\n",
     )
 
 
@@ -52,12 +77,13 @@ def test_cite_with_by_records_the_citation_in_the_history(run: Run) -> None:
     )
     ok(
         run("history", CITADEL),
-        stdout=f"{STAMP}  cite  by ana\n"
+        stdout=CREATED_CITADEL + f"{STAMP}  cite  by ana  (command)\n"
         f"  cited {IANS}: took the citadel\n"
         "  citation_count: 1 -> 2\n"
         "  confidence: single_source -> corroborated\n",
     )
-    (change,) = json.loads(run("history", CITADEL, "--format", "json").stdout)
+    (_, change) = json.loads(run("history", CITADEL, "--format", "json").stdout)
+    assert change["how"] == "command"
     assert change["new"]["citation"]["quote"] == "took the citadel"
     assert "citations" not in change["new"]
 
@@ -69,7 +95,7 @@ def test_retract_then_history(run: Run) -> None:
     )
     ok(
         run("history", CITADEL),
-        stdout=f"{STAMP}  retract  by ana\n"
+        stdout=CREATED_CITADEL + f"{STAMP}  retract  by ana  (command)\n"
         "  reason: duplicate\n"
         "  confidence: single_source -> retracted\n"
         f"  retracted_at:  -> {STAMP}\n"
@@ -92,7 +118,17 @@ def test_corrections_of_sites_monuments_and_sources(run: Run) -> None:
     )
     ok(
         run("history", "--site", "palmyra"),
-        stdout=f"{STAMP}  update  by a\n  reason: r\n  name: Palmyra -> Palmyra (Tadmur)\n",
+        stdout=f"{STAMP}  create  by editor  (library)\n"
+        "  slug: palmyra\n"
+        "  latitude: 34.5514\n"
+        "  longitude: 38.2681\n"
+        "  name: Palmyra\n"
+        "  country: SY\n"
+        "  kind: archaeological_site\n"
+        "  unesco_whc_id: 23\n"
+        "  alt_names: تدمر@ar, Tadmur@en\n"
+        "\n"
+        f"{STAMP}  update  by a  (command)\n  reason: r\n  name: Palmyra -> Palmyra (Tadmur)\n",
     )
     monument = run("history", "--site", "palmyra", "--monument", "citadel").stdout
     assert "  built: 12XX -> 1230~\n" in monument
@@ -100,8 +136,8 @@ def test_corrections_of_sites_monuments_and_sources(run: Run) -> None:
     assert "  publisher: IANS -> Indo-Asian News Service\n" in source
 
 
-def test_a_record_without_changes_says_so(run: Run) -> None:
-    ok(run("history", CITADEL), stdout="No changes recorded.\n")
+def test_a_record_without_changes_shows_its_creation(run: Run) -> None:
+    ok(run("history", CITADEL), stdout=CREATED_CITADEL.removesuffix("\n"))
 
 
 @pytest.mark.parametrize(

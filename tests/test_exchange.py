@@ -8,11 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
 from heritage_registry import InvalidRecord, Registry
 from heritage_registry.exchange import ImportFailed, export_jsonl, import_jsonl
+from heritage_registry.models import EVENT_TABLE
 from heritage_registry.seed import load_seed
 from tests import strategies as s
 from tests.helpers import dump
@@ -152,7 +154,10 @@ def test_the_seeded_registry_round_trips(registry: Registry, fresh_registry: Any
     header = json.loads(text.splitlines()[0])
     assert header["format"] == "heritage-registry"
     assert header["version"] == 1
-    assert header["counts"]["events"] == len(text.splitlines()) - 1 - 3 - 5 - 5
+    counts = header["counts"]
+    # The seed's records, and in their history the creation of each.
+    assert counts["changes"] == 3 + 5 + 5 + 19
+    assert counts["events"] == len(text.splitlines()) - 1 - 3 - 5 - 5 - counts["changes"]
     copy = fresh_registry("sqlite")
     report = imported(copy, text)
     assert report.added == header["counts"]
@@ -250,7 +255,7 @@ def test_stdin_style_streams_and_a_byte_order_mark_are_read(registry: Registry) 
         ),
         (
             HEADER + SITE + SOURCE + event_line(citations=[{"source": "s1", "quote": ""}]),
-            "line 4: citations[0].quote",
+            "line 4: citation 1's quote",
         ),
         (
             HEADER
@@ -315,3 +320,39 @@ def test_a_large_file_is_written_in_several_transactions(
     assert seen[-1] == (102, 102)
     assert len(seen) > 5
     assert registry.counts()["citations"] == 100
+
+
+@pytest.mark.postgres
+def test_what_copy_finds_special_in_text_is_stored_as_given(
+    fresh_registry: Callable[[str], Registry],
+) -> None:
+    """On PostgreSQL rows go by COPY, whose text format gives tab, newline, backslash and
+    `\\N` meanings of their own: each is stored as written."""
+    awkward = "tab\there \\N back\\slash \\. end\nnext line \u2018quoted\u2019 تدمر"
+    text = HEADER + SITE + SOURCE + event_line(description=awkward, actor="\\N")
+    on_postgres = fresh_registry("postgresql")
+    imported(on_postgres, text)
+    event = on_postgres.get_event(UID)
+    assert (event.description, event.actor) == (awkward, "\\N")
+    # And back: PostgreSQL's export imported into SQLite exports the same again.
+    from_postgres = exported(on_postgres)
+    on_sqlite = fresh_registry("sqlite")
+    imported(on_sqlite, from_postgres)
+    assert exported(on_sqlite) == from_postgres
+
+
+def test_an_import_stores_each_event_s_confidence(registry: Registry) -> None:
+    """So that `--confidence` is filtered in the database (revision 0005) after an import."""
+    second = event_line(
+        uid="9b2f4c1e-0a3d-4e5f-8a7b-6c5d4e3f2a10",
+        citations=[
+            {"source": "s1", "quote": "blew up the temple"},
+            {"source": "s1", "quote": "the temple stands", "stance": "disputes"},
+        ],
+    )
+    imported(registry, HEADER + SITE + SOURCE + event_line() + second)
+    with registry.engine.connect() as connection:
+        query = sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.confidence)
+        stored = {uid: confidence for uid, confidence in connection.execute(query)}
+    assert stored == {UID: "single_source", "9b2f4c1e-0a3d-4e5f-8a7b-6c5d4e3f2a10": "contested"}
+    assert {e.uid: e.confidence for e in registry.list_events()} == stored

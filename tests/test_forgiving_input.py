@@ -607,9 +607,9 @@ def test_a_unique_prefix_names_the_event_everywhere(run: Run, reg: Registry) -> 
     changes = json.loads(history.stdout)
     # Recorded under the whole uid, whatever was typed.
     assert [(change["record"], change["action"]) for change in changes] == [
-        (CITADEL, "cite"), (CITADEL, "update"),
+        (CITADEL, "create"), (CITADEL, "cite"), (CITADEL, "update"),
     ]  # fmt: skip
-    assert [change.record for change in reg.history("event", TEMPLES)] == [TEMPLES]
+    assert [change.record for change in reg.history("event", TEMPLES)] == [TEMPLES, TEMPLES]
 
 
 def test_an_ambiguous_prefix_lists_its_events(run: Run, reg: Registry) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import pytest
@@ -36,8 +35,10 @@ def test_an_update_keeps_the_old_and_new_state_with_who_and_why(seeded: Registry
     before = seeded.get_event(CITADEL)
     after = seeded.update_event(CITADEL, damage_level="severe", reason="UNOSAT", by="analyst")
     assert after.damage_level is DamageLevel.SEVERE
-    (change,) = seeded.history("event", CITADEL)
+    (created, change) = seeded.history("event", CITADEL)
+    assert (created.action, created.how, created.old) == ("create", "seed", None)
     assert (change.action, change.reason, change.changed_by) == ("update", "UNOSAT", "analyst")
+    assert change.how == "library"
     assert change.old == state(before)
     assert change.new == state(after)
     assert change.changed_at.tzinfo is not None
@@ -46,7 +47,7 @@ def test_an_update_keeps_the_old_and_new_state_with_who_and_why(seeded: Registry
 def test_by_defaults_to_the_operating_system_user(seeded: Registry, monkeypatch: Any) -> None:
     monkeypatch.setattr("getpass.getuser", lambda: "field-team")
     seeded.update_site("palmyra", name="Palmyra (Tadmur)", reason="fuller name")
-    assert seeded.history("site", "palmyra")[0].changed_by == "field-team"
+    assert seeded.history("site", "palmyra")[-1].changed_by == "field-team"
 
 
 def test_retraction_keeps_the_event_and_marks_it(seeded: Registry) -> None:
@@ -55,7 +56,7 @@ def test_retraction_keeps_the_event_and_marks_it(seeded: Registry) -> None:
     assert retracted.retraction_reason == "duplicate of another event"
     assert seeded.get_event(CITADEL).retracted_at is not None
     assert CITADEL in {e.uid for e in seeded.list_events(site="palmyra")}
-    assert [c.action for c in seeded.history("event", CITADEL)] == ["retract"]
+    assert [c.action for c in seeded.history("event", CITADEL)] == ["create", "retract"]
     with pytest.raises(InvalidRecord, match="retracted already"):
         seeded.retract_event(CITADEL, reason="again")
 
@@ -63,7 +64,7 @@ def test_retraction_keeps_the_event_and_marks_it(seeded: Registry) -> None:
 def test_a_citation_is_a_change_to_its_event(seeded: Registry) -> None:
     before = seeded.get_event(CITADEL)
     after = seeded.cite(CITADEL, source="ians-2016-03-27", quote="The city fell", by="me")
-    (change,) = seeded.history("event", CITADEL)
+    (_, change) = seeded.history("event", CITADEL)
     assert change.action == "cite"
     assert change.old == state(before)
     assert change.new == state(after) | {"citation": after.citations[-1].model_dump(mode="json")}
@@ -93,8 +94,8 @@ def test_corrections_of_every_kind_of_record(seeded: Registry) -> None:
     assert seeded.get_source("ians-2016-03-27").publisher == "Indo-Asian News Service"
     seeded.update_event(CITADEL, monument=None, reason="the article names no monument")
     assert seeded.get_event(CITADEL).monument is None
-    assert [c.action for c in seeded.history("monument", "palmyra/citadel")] == ["update"]
-    assert [c.action for c in seeded.history("source", "ians-2016-03-27")] == ["update"]
+    assert [c.action for c in seeded.history("monument", "palmyra/citadel")] == ["create", "update"]
+    assert [c.action for c in seeded.history("source", "ians-2016-03-27")] == ["create", "update"]
 
 
 @pytest.mark.parametrize(
@@ -158,11 +159,14 @@ def test_any_past_state_can_be_read_from_the_history(
             continue
         updated = registry.update_event(event.uid, reason=f"step {number}", **change)
         observed.append(state(updated))
-    history = registry.history("event", event.uid)
-    # The first state is the old side of the first change; each change's new side is the
-    # state it made, and the old side of the next.
-    reconstructed = [history[0].old] + [change.new for change in history] if history else []
-    assert reconstructed == (observed if history else [])
-    for earlier, later in itertools.pairwise(history):
-        assert earlier.new == later.old
+    created, *changes = registry.history("event", event.uid)
+    # The creation holds the first state, with the citations the event came with; each
+    # change's new side is the state it made, and the old side of the next.
+    assert (created.action, created.old) == ("create", None)
+    assert created.new is not None
+    first = {name: value for name, value in created.new.items() if name != "citations"}
+    assert created.new["citations"] == [c.model_dump(mode="json") for c in event.citations]
+    states = [first, *(change.new for change in changes)]
+    assert states == observed
+    assert [change.old for change in changes] == states[:-1]
     assert state(registry.get_event(event.uid)) == observed[-1]

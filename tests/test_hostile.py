@@ -596,13 +596,14 @@ def test_a_correction_s_hostile_reason_cannot_forge_history(
     )
     assert history.exit_code == 0, _describe(history)
     assert not hs.REFUSED_CONTROL.search(history.stdout), repr(history.stdout)
-    changes = shown_history(sqlite_target, slug)
+    created, *changes = shown_history(sqlite_target, slug)
+    assert created["action"] == "create"
     assert len(changes) == (1 if succeeded(result) else 0)
-    if changes:
-        heads = [line for line in history.stdout.splitlines() if line and line[0] != " "]
-        assert heads == [f"{changes[0]['changed_at']}  update  by {changes[0]['changed_by']}"]
-    else:
-        assert history.stdout == "No changes recorded.\n"
+    heads = [line for line in history.stdout.splitlines() if line and line[0] != " "]
+    assert heads == [
+        f"{entry['changed_at']}  {entry['action']}  by {entry['changed_by']}  ({entry['how']})"
+        for entry in [created, *changes]
+    ]
 
 
 def shown_history(target: Target, slug: str) -> list[dict[str, Any]]:

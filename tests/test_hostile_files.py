@@ -179,11 +179,12 @@ REFUSED: dict[str, Refused] = {
     ),
     "a NUL in the key of the source cited": Refused(
         HEADER + event(citations=[{"source": f"{SOURCE}\x00", "quote": "q"}]),
-        f"line 2: no source '{SOURCE}\\x00' in the registry or earlier in the file; add it first",
+        f"line 2: no source '{SOURCE}\\x00' in the registry or earlier in the file; did you mean "
+        f"'{SOURCE}'? else add it first",
     ),
     "a NUL in a quote": Refused(
         HEADER + event(citations=[{"source": SOURCE, "quote": "blown\x00up"}]),
-        "line 2: citations[0].quote: contains a NUL character (U+0000); remove it",
+        "line 2: citation 1's quote: contains a NUL character (U+0000); remove it",
     ),
     "a lone surrogate escaped in a string": Refused(
         HEADER + site_with_name(b'"Palmyra\\udcff"'),
@@ -256,12 +257,13 @@ REFUSED: dict[str, Refused] = {
     ),
     "a CSV NUL in the quote": Refused(
         CSV_HEADER + CSV_ROW + b"blown\x00up\n",
-        "line 2: citations[0].quote: contains a NUL character (U+0000); remove it",
+        "line 2: quote: contains a NUL character (U+0000); remove it",
         csv=True,
     ),
     "a CSV NUL in the site": Refused(
         CSV_HEADER + b"pal\x00myra" + CSV_ROW[len(SITE) :] + b"q\n",
-        "line 2: no site 'pal\\x00myra' in the registry or earlier in the file; add it first",
+        "line 2: no site 'pal\\x00myra' in the registry or earlier in the file; did you mean "
+        "'palmyra'? else add it first",
         csv=True,
     ),
     "a CSV NUL in the header": Refused(

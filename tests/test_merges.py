@@ -31,7 +31,7 @@ from heritage_registry.exchange import ImportFailed, export_jsonl, import_jsonl
 from heritage_registry.formats import export_events_csv, geojson
 from heritage_registry.summary import build_summary
 from heritage_registry.vocab import Confidence
-from tests.helpers import dump
+from tests.helpers import after_creation, dump
 from tests.test_cli import CITADEL, IANS, NEWARAB, OCCUPATION, TEMPLES, Run, invoker, ok, populate
 from tests.test_cli import refused as _refused
 
@@ -222,23 +222,21 @@ def test_merge_events(run: Run, reg: Registry) -> None:
     merged = reg.get_event(DUP)
     assert (merged.merged_into, merged.merged_at, merged.merge_reason) == (CITADEL, NOW, REASON)
     assert (merged.confidence, merged.citations) == (Confidence.MERGED, [])
-    ok(
-        run("history", DUP),
-        stdout=f"{STAMP}  merge  by ana\n"
+    assert after_creation(run("history", DUP).stdout) == (
+        f"{STAMP}  merge  by ana  (command)\n"
         f"  reason: {REASON}\n"
         "  citation_count: 1 -> 0\n"
         "  confidence: single_source -> merged\n"
         f"  merge_reason:  -> {REASON}\n"
         f"  merged_at:  -> {STAMP}\n"
-        f"  merged_into:  -> {CITADEL}\n",
+        f"  merged_into:  -> {CITADEL}\n"
     )
-    ok(
-        run("history", CITADEL),
-        stdout=f"{STAMP}  merge  by ana\n"
+    assert after_creation(run("history", CITADEL).stdout) == (
+        f"{STAMP}  merge  by ana  (command)\n"
         f"  reason: {REASON}\n"
         "  citation_count: 1 -> 2\n"
         "  confidence: single_source -> corroborated\n"
-        f"  merged_from:  -> {DUP}\n",
+        f"  merged_from:  -> {DUP}\n"
     )
 
 
@@ -263,7 +261,7 @@ def test_a_merge_drops_a_citation_the_kept_event_has(run: Run, reg: Registry) ->
     ]
     history = run("history", again.uid).stdout
     assert f"  dropped as a repeat: {NEWARAB}: had  taken over the citadel" in history
-    (entry,) = reg.history("event", again.uid)
+    (_, entry) = reg.history("event", again.uid)
     assert entry.new["dropped_citations"][0]["quote"] == (
         "had  taken over the citadel on May 23 last year"
     )
@@ -290,8 +288,12 @@ def test_show_and_cite_of_a_merged_uid_follow_to_the_kept_event(run: Run, reg: R
     assert reg.get_event(CITADEL).citations[-1].quote == "the citadel's garrison"
     assert reg.get_event(DUP).citations == []
     assert reg.get_event(DUP, follow=True) == reg.get_event(CITADEL)
-    assert [change.action for change in reg.history("event", DUP)] == ["merge"]
-    assert [change.action for change in reg.history("event", CITADEL)] == ["merge", "cite"]
+    assert [change.action for change in reg.history("event", DUP)] == ["create", "merge"]
+    assert [change.action for change in reg.history("event", CITADEL)] == [
+        "create",
+        "merge",
+        "cite",
+    ]
 
 
 def test_a_chain_of_merges_is_followed_to_its_end(run: Run, reg: Registry) -> None:
@@ -439,8 +441,9 @@ def test_merge_by_the_beginning_of_uids(run: Run, reg: Registry) -> None:
         stderr=f"Merged event {DUP} into {CITADEL} (1 citation moved); its confidence is "
         "corroborated.\n",
     )
-    assert [(c.record, c.new.get("merged_from")) for c in reg.history("event", CITADEL)] == [
-        (CITADEL, DUP)
+    assert [(c.action, c.new.get("merged_from")) for c in reg.history("event", CITADEL)] == [
+        ("create", None),
+        ("merge", DUP),
     ]
     assert reg.get_event(DUP).merged_into == CITADEL
 

@@ -119,6 +119,9 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "via": None,
             "mentions": [],
             "created_at": WHEN,
+            # What revision 0006 gives the citations written before it: unverified.
+            "text_start": None,
+            "text_end": None,
         }
     ],
     "change": [
@@ -131,6 +134,8 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "new": {"damage_level": "unknown"},
             "reason": "the source gives no level",
             "changed_by": "analyst",
+            # What revision 0004 gives the entries written before it recorded how.
+            "how": "unrecorded",
             "changed_at": WHEN,
         }
     ],
@@ -278,3 +283,35 @@ def test_a_downgrade_past_origins_refuses_while_a_citation_has_one(engine: sa.En
     assert schema.current_revision(engine) == schema.head_revision()
     written["source_citation"][0]["via"] = "Syrian army"
     check(engine, written)
+
+
+def test_history_from_before_provenance_keeps_its_entries_as_unrecorded(
+    engine: sa.Engine,
+) -> None:
+    schema.upgrade(engine, "0003")
+    written = fill(engine)
+    schema.upgrade(engine, "0004")
+    check(engine, written)
+    with engine.connect() as connection:
+        how = connection.execute(sa.text("SELECT how FROM change")).scalars().all()
+    assert how == ["unrecorded"]
+
+
+def test_a_downgrade_past_provenance_refuses_while_history_records_a_creation(
+    engine: sa.Engine,
+) -> None:
+    schema.upgrade(engine, "head")
+    written = fill(engine)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE change SET action = 'create', how = 'command'"))
+    with pytest.raises(
+        SchemaError,
+        match=r"downgrading to 0003 would delete 1 change row recording a creation or removal",
+    ):
+        schema.downgrade(engine, "0003")
+    assert schema.current_revision(engine) == schema.head_revision()
+    written["change"][0] |= {"action": "create", "how": "command"}
+    check(engine, written)
+    schema.downgrade(engine, "0003", drop_data=True)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM change")).scalar() == 0

@@ -7,7 +7,10 @@ create-and-migrate behaviour.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -35,6 +38,45 @@ alembic_runner = create_alembic_fixture(schema.alembic_config())
 
 def test_single_head_revision(alembic_runner: MigrationContext) -> None:
     builtin.test_single_head_revision(alembic_runner)
+
+
+def test_the_shipped_revisions_read_from_the_files_are_alembics() -> None:
+    scripts = schema.script_directory()
+    assert schema.shipped_revisions() == {
+        script.revision: script.down_revision for script in scripts.walk_revisions()
+    }
+    assert schema.head_revision() == scripts.get_current_head()
+
+
+def test_the_revision_read_by_one_query_is_alembics(db_url: str) -> None:
+    from alembic.runtime.migration import MigrationContext as Context
+
+    engine = make_engine(db_url)
+    try:
+        for revision in [None, *reversed([rev.revision for rev in schema.history()])]:
+            if revision is not None:
+                schema.upgrade(engine, revision)
+            with engine.connect() as connection:
+                expected = Context.configure(connection).get_current_revision()
+            assert schema.current_revision(engine) == expected == revision
+    finally:
+        engine.dispose()
+
+
+def test_a_reading_command_loads_no_migration_machinery(tmp_path: Path) -> None:
+    """The schema check of every command is one query: alembic, mako and the edtf
+    grammar are not imported by a command that neither migrates nor parses a date."""
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    Registry.open(url).close()
+    code = (
+        "import sys; from heritage_registry.cli import main; "
+        f"sys.argv = ['registry', '--db', {url!r}, 'list', 'sites']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'alembic', 'mako', 'edtf', 'pyparsing', 'langcodes'}), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
 
 
 def test_upgrade(alembic_runner: MigrationContext) -> None:
@@ -102,7 +144,10 @@ def test_a_database_from_a_newer_version_is_refused(alembic_engine: sa.Engine) -
 def test_unknown_revision_names_the_known_ones(alembic_engine: sa.Engine) -> None:
     with pytest.raises(
         SchemaError,
-        match="unknown schema revision 'nope'; choose one of: 0003, 0002, 0001, head, base",
+        match=(
+            "unknown schema revision 'nope'; "
+            "choose one of: 0006, 0005, 0004, 0003, 0002, 0001, head, base"
+        ),
     ):
         schema.upgrade(alembic_engine, "nope")
 

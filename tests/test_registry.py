@@ -351,5 +351,6 @@ def test_counts(palmyra: Registry) -> None:
         "sources": 3,
         "events": 1,
         "citations": 1,
-        "changes": 0,
+        # The creation of each record.
+        "changes": 6,
     }

@@ -700,7 +700,8 @@ def test_an_import_stopped_by_a_full_disk_says_what_is_in_and_completes_when_run
     monkeypatch.setattr(exchange, "TRANSACTION_SIZE", 500)
     source = tmp_path / "big.jsonl"
     total = _big_import(source)
-    room = sqlite_template.stat().st_size + 1024 * 1024
+    # Room for a few transactions of events, each written to every index of its table.
+    room = sqlite_template.stat().st_size + 2 * 1024 * 1024
     where = tmpfs(room, prepare=lambda path: shutil.copyfile(sqlite_template, path / "r.db"))
     result = invoke(f"sqlite:///{where / 'r.db'}", "import", str(source))
     assert (result.exit_code, result.stdout) == (1, "")

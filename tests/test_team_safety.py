@@ -93,18 +93,20 @@ def outcomes(results: list[_workers.WriterResult]) -> list[tuple[int, str, str]]
 
 
 def check_history_chains(registry: Registry, uid: str) -> list[dict[str, Any]]:
-    """The event's history entries, each one's old state the previous one's new state,
-    and the stored event the last entry's new state."""
+    """The event's changes after its creation, each one's old state the previous one's new
+    state (the first one's its creation's), and the stored event the last entry's new state."""
     entries = [change.model_dump(mode="json") for change in registry.history("event", uid)]
+    assert entries[0]["action"] == "create"
     for earlier, later in itertools.pairwise(entries):
-        new = {k: v for k, v in earlier["new"].items() if k != "citation"}
+        # What an entry adds beside the state: the citation made, those created with.
+        new = {k: v for k, v in earlier["new"].items() if k not in ("citation", "citations")}
         assert later["old"] == new, f"broken link between {earlier} and {later}"
     stored = registry.get_event(uid).model_dump(mode="json")
     last = {k: v for k, v in entries[-1]["new"].items() if k != "citation"}
     for name, value in last.items():
         if name in stored and name not in ("citations", "updated_at"):
             assert stored[name] == value, name
-    return entries
+    return entries[1:]
 
 
 # 1. Lost updates -------------------------------------------------------------------
@@ -286,7 +288,8 @@ def test_a_downgrade_that_deletes_records_refuses_unless_confirmed(
         refused(
             invoke(url, "db", "downgrade", "base"),
             "downgrading to base would delete 1 site row, 2 source rows, 1 damage_event row, "
-            "1 source_citation row; export the registry first (registry export -o FILE), "
+            "1 source_citation row, 4 change rows; export the registry first (registry export "
+            "-o FILE), "
             "then confirm with --yes",
         )
         assert dump(registry.engine) == before
@@ -596,9 +599,11 @@ def test_a_record_added_by_another_writer_during_an_import_is_one_line(
     with Registry.open(postgres_url, migrate=False) as registry:
         after = dump(registry.engine)
         assert [site.slug for site in registry.list_sites()] == [SITE]
-        assert {k: v for k, v in after.items() if k != "site"} == {
-            k: v for k, v in before.items() if k != "site"
+        # Only the other writer's site, and the entry recording its creation, are new.
+        assert {k: v for k, v in after.items() if k not in ("site", "change")} == {
+            k: v for k, v in before.items() if k not in ("site", "change")
         }
+        assert [row[:3] for row in after["change"]] == [("site", SITE, "create")]
     again = invoke(postgres_url, "import", str(path))
     assert again.exit_code == 0, again.output
     with Registry.open(postgres_url, migrate=False) as registry:

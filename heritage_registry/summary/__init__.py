@@ -8,6 +8,7 @@ disagree and what detail they add.
     summary = build_summary(reg, "palmyra")      # a typed SiteSummary (pydantic)
     print(render(summary, "text"))               # or "markdown", "json", "html"
     write_all(reg, "summaries/", "html")         # one file per site, plus index.html
+    print(render(summary, "html", lang="ar"))    # in Arabic, right to left (heritage_registry.i18n)
 
 The JSON form follows `heritage_registry/schemas/summary.schema.json` (`schema_path()`).
 See `heritage_registry.summary.model` for how worst levels (recorded and claimed), the
@@ -35,6 +36,7 @@ from heritage_registry.summary.model import (
     SiteInfo,
     SiteSummary,
     SourceSummary,
+    SourceTextSummary,
     WorstClaimed,
     build_summary,
     summarize,
@@ -73,6 +75,7 @@ __all__ = [
     "SiteInfo",
     "SiteSummary",
     "SourceSummary",
+    "SourceTextSummary",
     "WorstClaimed",
     "build_summary",
     "describe",

@@ -54,12 +54,12 @@ Definitions the renderers and the JSON schema rely on:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from iso3166 import countries_by_alpha2
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from heritage_registry import claims as claim_kinds
 from heritage_registry.claims import ClaimKind
@@ -70,6 +70,7 @@ from heritage_registry.models import (
     MonumentPublic,
     SitePublic,
     SourcePublic,
+    SourceTextPublic,
     trusted,
 )
 from heritage_registry.origins import origin
@@ -210,6 +211,17 @@ class EventSummary(_Model):
         return self.retracted_at is None and self.merged_into is None
 
 
+class SourceTextSummary(_Model):
+    """What a source keeps of the text it was read from (`registry attach-text`)."""
+
+    sha256: str
+    characters: int | None
+    retrieved: dt.date
+    retrieved_label: str
+    url: str | None
+    archived_url: str | None
+
+
 class SourceSummary(_Model):
     key: str
     title: str
@@ -221,6 +233,8 @@ class SourceSummary(_Model):
     source_type: SourceType
     language: str | None
     relays: list[str]
+    # Only a source that keeps a text has it: the others' summaries are as they were.
+    text: SourceTextSummary | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class Claim(_Model):
@@ -343,7 +357,23 @@ def period_words(period: Period) -> str:
 def build_summary(registry: Registry, slug: str) -> SiteSummary:
     """The summary of one site; raises `SiteNotFound` (with suggestions) for a wrong slug."""
     records = registry.site_records(slug)
-    return summarize(records.site, records.monuments, records.events, records.sources)
+    return summarize(
+        records.site, records.monuments, records.events, records.sources, records.texts
+    )
+
+
+def _text_summary(kept: SourceTextPublic | None) -> SourceTextSummary | None:
+    if kept is None:
+        return None
+    return trusted(
+        SourceTextSummary,
+        sha256=kept.sha256,
+        characters=kept.characters,
+        retrieved=kept.retrieved,
+        retrieved_label=describe(kept.retrieved.isoformat()),
+        url=kept.url,
+        archived_url=kept.archived_url,
+    )
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -550,6 +580,7 @@ def summarize(
     monuments: Sequence[MonumentPublic],
     events: Sequence[DamageEventPublic],
     sources: Sequence[SourcePublic],
+    texts: Mapping[str, SourceTextPublic] | None = None,
 ) -> SiteSummary:
     """Derive a summary from the library's records (events in the library's date order).
 
@@ -749,6 +780,7 @@ def summarize(
                 source_type=source.source_type,
                 language=source.language,
                 relays=sorted(relays.get(source.key, {}).values(), key=str.casefold),
+                text=_text_summary((texts or {}).get(source.key)),
             )
             for source in sources
         ],

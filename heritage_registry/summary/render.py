@@ -15,21 +15,27 @@ import json
 import re
 import textwrap
 import urllib.parse
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pydantic import TypeAdapter
 
-from heritage_registry import __version__
+from heritage_registry import __version__, i18n
+from heritage_registry.i18n import _, current, n_, num, term
 from heritage_registry.models import SITE_TABLE
 from heritage_registry.render import plural, safe_text
 from heritage_registry.summary import timeline
-from heritage_registry.summary.humandate import short_span
-from heritage_registry.summary.model import IndexEntry, SiteSummary, build_summary, period_words
+from heritage_registry.summary.humandate import describe, short_span
+from heritage_registry.summary.model import (
+    IndexEntry,
+    SiteSummary,
+    build_summary,
+    period_words,
+)
 from heritage_registry.summary.text import (
     FIELD_NAMES,
     NO_ADDITIONS,
@@ -38,19 +44,24 @@ from heritage_registry.summary.text import (
     SITE_WIDE,
     SITE_WIDE_HEADING,
     addition_words,
+    alt_names_words,
     cause_words,
+    claim_label,
     claim_words,
     confidence_words,
     events_words,
+    evidence_words,
     group_additions,
     left_out_words,
+    nonzero_words,
+    paragraphs,
     render_text,
     text_index_lines,
     voice_words,
     where_words,
     worst_words,
 )
-from heritage_registry.vocab import DEFINITIONS, Confidence, DamageLevel
+from heritage_registry.vocab import DEFINITIONS, Cause, Confidence, DamageLevel, Vocabulary
 
 if TYPE_CHECKING:
     from heritage_registry.registry import Registry
@@ -132,6 +143,52 @@ def _md_autolink(value: object) -> Markup | str:
     return Markup(f"[{md_escape(url)}](<{destination}>)")
 
 
+# A web address in a description: http(s) only, up to a space, a quote or an angle
+# bracket; punctuation that ends a sentence after it is not part of it.
+_DESCRIBED_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+_URL_TRAILING = ".,;:!?*_"
+
+
+def _url_end(url: str) -> str:
+    """`url` without the sentence's punctuation after it: `(see https://x.org/a).`
+    links `https://x.org/a`, but `https://x.org/wiki/A_(b)` keeps its parenthesis."""
+    while url and (
+        url[-1] in _URL_TRAILING or (url[-1] == ")" and url.count(")") > url.count("("))
+    ):
+        url = url[:-1]
+    return url
+
+
+def _html_linked(line: str) -> Markup:
+    """A line as HTML text, each http(s) address in it a link (escaped, percent-encoded,
+    opened without handing the page to the target)."""
+    parts: list[str] = []
+    last = 0
+    for match in _DESCRIBED_URL.finditer(line):
+        url = _url_end(match.group())
+        if len(url) <= len("https://"):
+            continue
+        start = match.start()
+        parts.append(escape(line[last:start]))
+        parts.append(
+            f'<a href="{escape(href(url))}" rel="noopener noreferrer nofollow">{escape(url)}</a>'
+        )
+        last = start + len(url)
+    parts.append(escape(line[last:]))
+    return Markup("".join(parts))
+
+
+def _html_paragraphs(value: object) -> Markup:
+    """A description as HTML paragraphs, its line breaks kept (`<br>`), web addresses
+    made links; everything else escaped."""
+    return Markup(
+        "".join(
+            "<p>" + "<br>".join(_html_linked(line) for line in lines) + "</p>"
+            for lines in paragraphs(str(value))
+        )
+    )
+
+
 def _md_finalize(value: Any) -> Any:
     if value is None:
         return ""
@@ -144,13 +201,85 @@ def _ordered(counts: dict[str, int]) -> list[tuple[str, int]]:
     return [(name, count) for name, count in counts.items() if count]
 
 
-def _nonzero_words(counts: dict[str, int]) -> str:
+def _nonzero_words(counts: dict[str, int], vocabulary: str) -> str:
     """`explosives 2, looting 1`, the non-zero counts in words; `none` when all are zero."""
-    return ", ".join(f"{_words(name)} {count}" for name, count in _ordered(counts)) or "none"
+    return nonzero_words(counts, _VOCABULARY_OF[vocabulary])
 
 
-def _words(value: str) -> str:
+def _words(value: str, vocabulary: str = "") -> str:
+    """A vocabulary value in words in the language in use (`single source`); its
+    vocabulary is needed where the value alone does not tell (`unknown`)."""
+    if vocabulary:
+        return term(_VOCABULARY_OF[vocabulary](value))
     return value.replace("_", " ")
+
+
+def _term(value: Vocabulary) -> str:
+    return term(value)
+
+
+_VOCABULARY_OF: dict[str, type[Vocabulary]] = {
+    "cause": Cause,
+    "level": DamageLevel,
+    "confidence": Confidence,
+}
+
+
+def _level_definition(level: str) -> str:
+    return current().definition(DamageLevel(level))
+
+
+def _confidence_definition(confidence: str) -> str:
+    return current().definition(Confidence(confidence))
+
+
+def _n(value: int) -> str:
+    return num(value)
+
+
+def _isolated(value: object) -> Markup:
+    """A code (a key, a uid, EDTF, a slug) kept whole and left to right in a page of
+    another language: `<bdi dir="ltr">` isolates it (EDTF has no letter to tell a browser
+    its direction); English pages are written as they always were."""
+    if current().code == i18n.DEFAULT:
+        return escape(value)
+    return Markup(f'<bdi dir="ltr">{escape(value)}</bdi>')
+
+
+def _in_language(code: str | None) -> Markup:
+    """The attributes marking recorded text (a quote, a title, a description) with its
+    language, where known, and letting its own words set its direction; none in English."""
+    if current().code == i18n.DEFAULT:
+        return Markup("")
+    known = f' lang="{escape(code)}"' if code else ""
+    return Markup(f'{known} dir="auto"')
+
+
+def _recorded(value: object, code: str | None = None) -> Markup:
+    """Recorded text (an actor, a reason, a location) as it was recorded; in another
+    language's page isolated (`<bdi>`) and marked with its language where known."""
+    if current().code == i18n.DEFAULT:
+        return escape(value)
+    known = f' lang="{escape(code)}"' if code else ""
+    return Markup(f"<bdi{known}>{escape(value)}</bdi>")
+
+
+def _html_code(value: object) -> Markup:
+    return Markup(f"<code>{_isolated(value)}</code>")
+
+
+def _fmt(message: str, **values: object) -> Markup:
+    """A message with markup put into it: the message is escaped, and so is each value
+    that is not markup already."""
+    return Markup(escape(message)).format(**values)
+
+
+def _decimal(value: float, places: int) -> str:
+    return current().decimal(value, places)
+
+
+def _grouped(value: float) -> str:
+    return current().grouped(value)
 
 
 def _common(env: Environment) -> Environment:
@@ -180,16 +309,37 @@ def _common(env: Environment) -> Environment:
         no_citations=NO_CITATIONS,
         no_conflicts=NO_CONFLICTS,
         no_additions=NO_ADDITIONS,
+        _=_,
+        n_=n_,
+        claim_label=claim_label,
+        evidence_words=evidence_words,
+        alt_names_words=alt_names_words,
+        in_language=_in_language,
+        start_side=lambda: "right" if current().rtl else "left",
+        recorded=_recorded,
+        fmt=_fmt,
+        decimal=_decimal,
+        grouped=_grouped,
+        language=current,
+        level_definition=_level_definition,
+        confidence_definition=_confidence_definition,
     )
     env.filters.update(
-        nonzero=_ordered, nonzero_words=_nonzero_words, words=_words, cause=cause_words
+        nonzero=_ordered,
+        nonzero_words=_nonzero_words,
+        words=_words,
+        cause=cause_words,
+        term=_term,
+        n=_n,
+        bdi=_isolated,
+        digits=lambda text: current().digits(str(text)),
     )
     return env
 
 
 @functools.cache
 def _html_env() -> Environment:
-    return _common(
+    env = _common(
         Environment(
             loader=PackageLoader("heritage_registry", "templates"),
             autoescape=True,
@@ -199,6 +349,8 @@ def _html_env() -> Environment:
             keep_trailing_newline=True,
         )
     )
+    env.filters.update(paragraphs=_html_paragraphs, html_code=_html_code)
+    return env
 
 
 @functools.cache
@@ -227,12 +379,30 @@ def _lookups(summary: SiteSummary) -> dict[str, Any]:
     return {
         "numbers": summary.event_numbers(),
         "publishers": {source.key: source.publisher for source in summary.sources},
+        # The language each source was recorded in, which marks its quotes.
+        "languages": {source.key: source.language for source in summary.sources},
         "monument_names": {monument.slug: monument.name for monument in summary.monuments},
     }
 
 
-def render(summary: SiteSummary, format: str = "text") -> str:
-    """The summary as `text`, `markdown`, `json` or `html`."""
+def render(summary: SiteSummary, format: str = "text", *, lang: str | None = None) -> str:
+    """The summary as `text`, `markdown`, `json` or `html`, in `lang` (default English;
+    `heritage_registry.i18n.available()`; another raises `UnknownLanguage`).
+
+    In another language every word the summary writes is the catalogue's, its dates and
+    numbers are the locale's, and names lead with the site's and monuments' alternative
+    names in that language; quotes, descriptions and titles stay as recorded. JSON keeps
+    its values (vocabulary codes, EDTF) and gives its `*_label` fields in the language.
+    """
+    if format not in EXTENSIONS:
+        raise ValueError(f"unknown summary format {format!r}; choose one of {', '.join(FORMATS)}")
+    with i18n.using(lang) as language:
+        if language.code != i18n.DEFAULT:
+            summary = localized(summary, names=format != "json")
+        return _render(summary, format)
+
+
+def _render(summary: SiteSummary, format: str) -> str:
     if format == "text":
         return render_text(summary)
     if format == "json":
@@ -245,10 +415,126 @@ def render(summary: SiteSummary, format: str = "text") -> str:
         return template.render(
             s=summary,
             **_lookups(summary),
-            timelines=timeline.build_timelines(summary.events),
+            timeline=timeline.build_timeline(summary.events),
             sources_by_key={source.key: source for source in summary.sources},
         )
     raise ValueError(f"unknown summary format {format!r}; choose one of {', '.join(FORMATS)}")
+
+
+def _local_name(name: str, alt_names: Sequence[Any]) -> str:
+    """`تدمر (Palmyra)`: the alternative name in the language in use leads, where there
+    is one; the recorded name follows."""
+    code = current().code
+    local = next((alt.name for alt in alt_names if alt.lang.split("-")[0] == code), None)
+    if local is None or local == name:
+        return name
+    return _("{local_name} ({name})").format(local_name=local, name=name)
+
+
+def localized(summary: SiteSummary, *, names: bool = True) -> SiteSummary:
+    """`summary` with its labels (dates in words, the dispute's words) in the language in
+    use and, where `names`, its names led by their alternative in that language."""
+    lang = current().code
+
+    def words(value: str | None) -> str | None:
+        return None if value is None else describe(value, lang)
+
+    def date_label(field: str, value: str, label: str) -> str:
+        return describe(value, lang) if field == "occurred" else label
+
+    monument_names = {
+        m.slug: _local_name(m.name, m.alt_names) if names else m.name for m in summary.monuments
+    }
+    monuments = [
+        m.model_copy(update={"name": monument_names[m.slug], "built_label": words(m.built)})
+        for m in summary.monuments
+    ]
+    events = []
+    for event in summary.events:
+        citations = [
+            citation.model_copy(
+                update={
+                    "claimed_occurred_label": words(citation.claimed_occurred),
+                    "claims": [
+                        claim.model_copy(
+                            update={"label": date_label(claim.field, claim.value, claim.label)}
+                        )
+                        for claim in citation.claims
+                    ],
+                }
+            )
+            for citation in event.citations
+        ]
+        monument_name = event.monument_name
+        if event.monument is not None:
+            monument_name = monument_names.get(event.monument, monument_name)
+        events.append(
+            event.model_copy(
+                update={
+                    "occurred_label": describe(event.occurred, lang),
+                    "monument_name": monument_name,
+                    "citations": citations,
+                }
+            )
+        )
+    conflicts = [
+        conflict.model_copy(
+            update={
+                "claims": [
+                    claim.model_copy(
+                        update={
+                            "label": _(claim.label)
+                            if conflict.field == "event"
+                            else date_label(conflict.field, claim.value, claim.label)
+                        }
+                    )
+                    for claim in conflict.claims
+                ]
+            }
+        )
+        for conflict in summary.conflicts
+    ]
+    additions = [
+        addition.model_copy(
+            update={
+                "label": date_label(addition.field, addition.value, addition.label),
+                "event_label": date_label(
+                    addition.field, addition.event_value, addition.event_label
+                ),
+            }
+        )
+        for addition in summary.additions
+    ]
+    sources = [
+        source.model_copy(
+            update={
+                "published_label": words(source.published),
+                "text": source.text
+                and source.text.model_copy(
+                    update={"retrieved_label": words(source.text.retrieved.isoformat())}
+                ),
+            }
+        )
+        for source in summary.sources
+    ]
+    site = summary.site
+    if names:
+        site = site.model_copy(
+            update={
+                "name": _local_name(site.name, site.alt_names),
+                "country_name": current().territory(site.country) or site.country_name,
+            }
+        )
+    return summary.model_copy(
+        update={
+            "site": site,
+            "monuments": monuments,
+            "events": events,
+            "conflicts": conflicts,
+            "additions": additions,
+            "sources": sources,
+        }
+    )
 
 
 def site_filename(slug: str, format: str) -> str:
@@ -261,9 +547,12 @@ def site_filename(slug: str, format: str) -> str:
     return stem + EXTENSIONS[format]
 
 
-def render_index(summaries: Sequence[SiteSummary | IndexEntry], format: str = "text") -> str:
-    """The index of a directory of summaries: one line, row or link per site."""
-    return "".join(_index_parts(summaries, format))
+def render_index(
+    summaries: Sequence[SiteSummary | IndexEntry], format: str = "text", *, lang: str | None = None
+) -> str:
+    """The index of a directory of summaries: one line, row or link per site, in `lang`."""
+    with i18n.using(lang):
+        return "".join(_index_parts(summaries, format))
 
 
 def _index_parts(summaries: Sequence[SiteSummary | IndexEntry], format: str) -> Iterator[str]:
@@ -321,24 +610,34 @@ def _site_slugs(registry: Registry) -> Iterator[str]:
         after = page[-1]
 
 
-def write_all(registry: Registry, directory: str | Path, format: str = "html") -> list[Path]:
+def write_all(
+    registry: Registry,
+    directory: str | Path,
+    format: str = "html",
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    lang: str | None = None,
+) -> list[Path]:
     """Write every site's summary into `directory`, one file per site, and an index.
 
     Files are `<slug><ext>` and `index<ext>` (`.txt`, `.md`, `.json`, `.html`), written
     as UTF-8 with `\\n` line ends; returns their paths, the sites' in slug order, then
     the index. The directory is created if needed; other files in it are left alone.
+    Every file is in `lang` (default English), as `render` writes it.
 
     Each summary is written as soon as it is built and then dropped: what stays is what
     the index shows of each site (`IndexEntry`, about half a kilobyte) and its path.
     Each file appears whole or not at all (`heritage_registry.files`); one that cannot
     be written raises `CannotWrite`, which says how many were written before it (whole;
-    the index is written last).
+    the index is written last). `progress(done, total)`, if given, is told after each
+    site's file how many of the sites' files are written.
     """
     from heritage_registry import files
     from heritage_registry.errors import CannotWrite
 
     if format not in EXTENSIONS:
         raise ValueError(f"unknown summary format {format!r}; choose one of {', '.join(FORMATS)}")
+    i18n.language(lang)  # an unknown language is refused before anything is written
     folder = Path(directory)
     if folder.exists() and not folder.is_dir():
         raise CannotWrite(
@@ -347,15 +646,27 @@ def write_all(registry: Registry, directory: str | Path, format: str = "html") -
     created = files.make_folders(folder, str(directory))
     written: list[Path] = []
     entries = []
+    # Counted only for a progress report: a site added meanwhile may make it one short.
+    total = 0
+    if progress is not None:
+        with registry.engine.connect() as connection:
+            total = connection.execute(
+                sa.select(sa.func.count()).select_from(SITE_TABLE)
+            ).scalar_one()
     try:
         for slug in _site_slugs(registry):
             summary = build_summary(registry, slug)
             path = folder / site_filename(slug, format)
-            files.write_text(path, render(summary, format))
+            files.write_text(path, render(summary, format, lang=lang))
             written.append(path)
+            if lang is not None and lang != i18n.DEFAULT:
+                with i18n.using(lang):
+                    summary = localized(summary, names=format != "json")
             entries.append(IndexEntry.of(summary))
+            if progress is not None:
+                progress(len(written), max(total, len(written)))
         index = folder / (INDEX_STEM + EXTENSIONS[format])
-        with files.atomic_text(index) as out:
+        with files.atomic_text(index) as out, i18n.using(lang):
             out.writelines(_index_parts(entries, format))
     except CannotWrite as exc:
         if not written:

@@ -9,20 +9,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from heritage_registry.claims import ClaimKind
-from heritage_registry.render import plural, safe_text
+from heritage_registry.i18n import _, current, n_, num, term
+from heritage_registry.models import AltName
+from heritage_registry.render import safe_text
 from heritage_registry.summary.model import (
     Addition,
     CitationClaim,
     CitationSummary,
+    Claim,
     Conflict,
     Counts,
     EventSummary,
     IndexEntry,
     SiteSummary,
+    SourceTextSummary,
     WorstClaimed,
     period_words,
 )
-from heritage_registry.vocab import Cause, DamageLevel
+from heritage_registry.vocab import Cause, Confidence, DamageLevel, Vocabulary
 
 WIDTH = 100
 
@@ -70,8 +74,38 @@ def _fill(text: str, indent: str, hanging: str) -> list[str]:
     return lines
 
 
+def paragraphs(text: str) -> list[list[str]]:
+    """A description's paragraphs (split at blank lines), each a list of its lines with
+    their runs of whitespace collapsed: the line breaks its writer chose, kept in every
+    format that can show them."""
+    found: list[list[str]] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        words = " ".join(line.split())
+        if words:
+            current.append(words)
+        elif current:
+            found.append(current)
+            current = []
+    if current:
+        found.append(current)
+    return found
+
+
+def _described(text: str, indent: str = "", *, gap: bool = True) -> list[str]:
+    """A description, each of its lines wrapped on its own; a blank line between its
+    paragraphs where `gap`, else none (inside an event, where blank lines part events)."""
+    lines: list[str] = []
+    for index, paragraph in enumerate(paragraphs(text)):
+        if index and gap:
+            lines.append("")
+        for line in paragraph:
+            lines += _wrap(line, indent)
+    return lines
+
+
 def _field(name: str, value: str, width: int = 19) -> list[str]:
-    return _wrap(value, f"{name:<{width}}", " " * width)
+    return _wrap(value, f"{_(name):<{width}}", " " * width)
 
 
 def _heading(title: str, underline: str = "-") -> list[str]:
@@ -90,31 +124,39 @@ NO_CITATIONS = "No citations: they moved to the event it was merged into."
 
 def where_words(event: EventSummary, site_name: str) -> str:
     """Where an event is: its monument's name, else the site, said as DOMAIN.md says it."""
-    return event.monument_name or f"{site_name} (site or parts it does not name)"
+    if event.monument_name:
+        return event.monument_name
+    return _("{site} (site or parts it does not name)").format(site=site_name)
 
 
 def _edtf(label: str, value: str) -> str:
-    return label if label == value else f"{label} [EDTF {value}]"
+    return label if label == value else _("{label} [EDTF {value}]").format(label=label, value=value)
+
+
+def _level(value: str) -> str:
+    """A damage level given as its value (a claim's, an addition's) in words."""
+    return term(DamageLevel(value))
 
 
 def _relation(field: str, kind: ClaimKind, event_label: str) -> str:
     if field == "damage_level":
-        return f"the event's level is {event_label}"
+        return _("the event's level is {level}").format(level=_level(event_label))
     if kind is ClaimKind.REFINES:
-        return f"within the event's {event_label}"
-    return f"overlapping the event's {event_label}"
+        return _("within the event's {date}").format(date=event_label)
+    return _("overlapping the event's {date}").format(date=event_label)
 
 
 def claim_words(claim: CitationClaim, event: EventSummary) -> str:
     """A citation's claim as a line under it: `Claims another level: severe`, or what it
     adds, `Dates it 23 July 2023 (within the event's 2023)`."""
-    value = _edtf(claim.label, claim.value)
+    dated = claim.field == "occurred"
+    value = _edtf(claim.label, claim.value) if dated else _level(claim.value)
     if claim.kind is ClaimKind.CONFLICTS:
-        what = "date" if claim.field == "occurred" else "level"
-        return f"Claims another {what}: {value}"
-    verb = "Dates it" if claim.field == "occurred" else "Says"
-    event_label = event.occurred_label if claim.field == "occurred" else event.damage_level.value
-    return f"{verb} {value} ({_relation(claim.field, claim.kind, event_label)})"
+        what = _("Claims another date: {value}") if dated else _("Claims another level: {value}")
+        return what.format(value=value)
+    said = _("Dates it {value} ({relation})") if dated else _("Says {value} ({relation})")
+    event_label = event.occurred_label if dated else event.damage_level.value
+    return said.format(value=value, relation=_relation(claim.field, claim.kind, event_label))
 
 
 def addition_words(addition: Addition) -> str:
@@ -122,34 +164,59 @@ def addition_words(addition: Addition) -> str:
     [EDTF 2023-07-23] (within the event's 2023)`, `source Y says destroyed (the event's
     level is unknown)`."""
     keys = addition.sources
-    who = f"source {keys[0]}" if len(keys) == 1 else f"sources {', '.join(keys)}"
-    if addition.field == "occurred":
-        verb = "dates it" if len(keys) == 1 else "date it"
-    else:
-        verb = "says" if len(keys) == 1 else "say"
     relation = _relation(addition.field, addition.kind, addition.event_label)
-    return f"{who} {verb} {_edtf(addition.label, addition.value)} ({relation})"
+    if addition.field == "occurred":
+        value = _edtf(addition.label, addition.value)
+        said = n_(
+            "source {sources} dates it {value} ({relation})",
+            "sources {sources} date it {value} ({relation})",
+            len(keys),
+            sources=_(", ").join(keys),
+            value=value,
+            relation=relation,
+        )
+    else:
+        said = n_(
+            "source {sources} says {value} ({relation})",
+            "sources {sources} say {value} ({relation})",
+            len(keys),
+            sources=_(", ").join(keys),
+            value=_level(addition.value),
+            relation=relation,
+        )
+    return said
 
 
 def worst_claimed_words(worst: WorstClaimed, numbers: dict[str, int]) -> str:
     """`a cited source says destroyed (event [3], source src-a)`."""
     keys = {key for claimed in worst.claimed_by for key in claimed.sources}
-    who = "a cited source says" if len(keys) == 1 else "cited sources say"
-    where = "; ".join(
-        f"event [{numbers[claimed.event]}], "
-        + ("source " if len(claimed.sources) == 1 else "sources ")
-        + ", ".join(claimed.sources)
+    where = _("; ").join(
+        n_(
+            "event [{number}], source {sources}",
+            "event [{number}], sources {sources}",
+            len(claimed.sources),
+            number=num(numbers[claimed.event]),
+            sources=_(", ").join(claimed.sources),
+        )
         for claimed in worst.claimed_by
     )
-    return f"{who} {worst.level.value} ({where})"
+    return n_(
+        "a cited source says {level} ({where})",
+        "cited sources say {level} ({where})",
+        len(keys),
+        level=term(worst.level),
+        where=where,
+    )
 
 
 def worst_words(level: DamageLevel, worst: WorstClaimed | None, numbers: dict[str, int]) -> str:
     """The recorded worst level, and beside it the worst a source claims where worse:
     `unknown; a cited source says destroyed (event [3], source src-a)`."""
     if worst is None:
-        return level.value
-    return f"{level.value}; {worst_claimed_words(worst, numbers)}"
+        return term(level)
+    return _("{level}; {claimed}").format(
+        level=term(level), claimed=worst_claimed_words(worst, numbers)
+    )
 
 
 def voice_words(citation: CitationSummary, publisher: str | None) -> str | None:
@@ -157,39 +224,54 @@ def voice_words(citation: CitationSummary, publisher: str | None) -> str | None:
     Syrian army`; None for a source's own voice."""
     if not citation.via:
         return None
-    return f"{publisher}, relaying {citation.via}" if publisher else f"relaying {citation.via}"
+    if publisher:
+        return _("{publisher}, relaying {voice}").format(publisher=publisher, voice=citation.via)
+    return _("relaying {voice}").format(voice=citation.via)
 
 
 def status_words(event: EventSummary, numbers: dict[str, int]) -> str | None:
     """`merged into [5] UID on 2024-01-02: reason`, `retracted on ...: reason`, or None
     for a counted event."""
+    lang = current()
     if event.merged_into is not None:
         number = numbers.get(event.merged_into)
-        into = f"[{number}] {event.merged_into}" if number else event.merged_into
-        when = f" on {event.merged_at:%Y-%m-%d}" if event.merged_at else ""
-        return f"merged into {into}{when}: {event.merge_reason or 'no reason recorded'}"
+        into = f"[{num(number)}] {event.merged_into}" if number else event.merged_into
+        reason = event.merge_reason or _("no reason recorded")
+        if event.merged_at:
+            return _("MERGED into {event} on {date}: {reason}").format(
+                event=into, date=lang.digits(f"{event.merged_at:%Y-%m-%d}"), reason=reason
+            )
+        return _("MERGED into {event}: {reason}").format(event=into, reason=reason)
     if event.retracted_at is not None:
-        reason = event.retraction_reason or "no reason recorded"
-        return f"retracted on {event.retracted_at:%Y-%m-%d}: {reason}"
+        reason = event.retraction_reason or _("no reason recorded")
+        return _("RETRACTED on {date}: {reason}").format(
+            date=lang.digits(f"{event.retracted_at:%Y-%m-%d}"), reason=reason
+        )
     return None
 
 
-def _nonzero(counts: dict[str, int]) -> str:
-    shown = [f"{name.replace('_', ' ')} {count}" for name, count in counts.items() if count]
-    return ", ".join(shown) or "none"
+def nonzero_words(counts: dict[str, int], vocabulary: type[Vocabulary]) -> str:
+    """`explosives 2, looting 1`, the non-zero counts in words; `none` when all are zero."""
+    shown = [
+        _("{value} {count}").format(value=term(vocabulary(name)), count=num(count))
+        for name, count in counts.items()
+        if count
+    ]
+    return _(", ").join(shown) or _("none")
 
 
 def cause_words(cause: Cause) -> str:
     """A cause as a phrase: `explosives`, but `cause unknown` rather than a bare `unknown`."""
-    return "cause unknown" if cause is Cause.UNKNOWN else cause.value
+    return _("cause unknown") if cause is Cause.UNKNOWN else term(cause)
 
 
 def confidence_words(event: EventSummary, numbers: dict[str, int]) -> str:
     """An event's confidence in words; a merged one says where: `merged into [3]`."""
-    words = event.confidence.value.replace("_", " ")
+    words = term(event.confidence)
     if event.merged_into is not None:
         number = numbers.get(event.merged_into)
-        words += f" into [{number}]" if number else f" into {event.merged_into}"
+        into = f"[{num(number)}]" if number else event.merged_into
+        words = _("{confidence} into {event}").format(confidence=words, event=into)
     return words
 
 
@@ -200,35 +282,58 @@ def _event_line(
     numbers: dict[str, int],
     where: str | None = None,
 ) -> list[str]:
-    tail = f"{cause_words(event.cause)}, level {event.damage_level.value}, "
-    tail += confidence_words(event, numbers)
+    tail = _("{cause}, level {level}, {confidence}").format(
+        cause=cause_words(event.cause),
+        level=term(event.damage_level),
+        confidence=confidence_words(event, numbers),
+    )
     if where is not None:
-        tail += f"; {where}"
-    return _wrap(f"{event.occurred_label}: {tail}", f"  [{number:>{width}}] ", " " * (width + 5))
+        tail = _("{what}; {where}").format(what=tail, where=where)
+    line = _("{date}: {what}").format(date=event.occurred_label, what=tail)
+    return _wrap(line, f"  [{num(number):>{width}}] ", " " * (width + 5))
 
 
 def events_words(summary: SiteSummary) -> str:
     """The overview's events line: `16: 5 on monuments, 11 on the site or parts it does
     not name; 41 citations of 5 sources; 1 retracted, 1 merged (listed, not counted)`."""
     counts = summary.counts
-    words = (
-        f"{counts.events}: {counts.on_monuments} on monuments, {counts.site_wide} {SITE_WIDE}; "
-        f"{plural(counts.citations, 'citation')} of {plural(counts.sources, 'source')}"
+    words = _("{events}: {on_monuments} on monuments, {site_wide} {site_wide_words}; {evidence}")
+    words = words.format(
+        events=num(counts.events),
+        on_monuments=num(counts.on_monuments),
+        site_wide=num(counts.site_wide),
+        site_wide_words=_(SITE_WIDE),
+        evidence=evidence_words(counts),
     )
     left_out = left_out_words(counts)
     if left_out:
-        words += f"; {left_out}"
+        words = _("{what}; {where}").format(what=words, where=left_out)
     return words
+
+
+def evidence_words(counts: Counts) -> str:
+    """`41 citations of 5 sources`."""
+    return _("{citations} {of_sources}").format(
+        citations=n_("{count} citation", "{count} citations", counts.citations),
+        of_sources=n_("of {count} source", "of {count} sources", counts.sources),
+    )
 
 
 def left_out_words(counts: Counts) -> str | None:
     """`1 retracted, 2 merged (listed, not counted)`; None when no event is left out."""
     left_out = [
-        f"{count} {name}"
+        _("{count} " + name).format(count=num(count))
         for count, name in ((counts.retracted, "retracted"), (counts.merged, "merged"))
         if count
     ]
-    return f"{', '.join(left_out)} (listed, not counted)" if left_out else None
+    if not left_out:
+        return None
+    return _("{events} (listed, not counted)").format(events=_(", ").join(left_out))
+
+
+def alt_names_words(names: Iterable[AltName]) -> str:
+    """`تدمر (ar), Tadmur (en)`."""
+    return _(", ").join(_("{name} ({lang})").format(name=n.name, lang=n.lang) for n in names)
 
 
 def group_additions(additions: Iterable[Addition]) -> list[tuple[str, list[Addition]]]:
@@ -241,12 +346,21 @@ def group_additions(additions: Iterable[Addition]) -> list[tuple[str, list[Addit
 
 def _conflict_claims(conflict: Conflict) -> Iterable[str]:
     for claim in conflict.claims:
-        notes = [] if claim.label == claim.value else [f"EDTF {claim.value}"]
+        label = claim_label(conflict, claim)
+        notes = [] if claim.label == claim.value else [_("EDTF {value}").format(value=claim.value)]
         if claim.recorded:
-            notes.append("recorded")
-        value = f"{claim.label} [{'; '.join(notes)}]" if notes else claim.label
-        sources = ", ".join(claim.sources) or "no source"
-        yield from _wrap(f"{value}: {sources}", "    * ", "      ")
+            notes.append(_("recorded"))
+        value = _("{label} [{notes}]").format(label=label, notes=_("; ").join(notes))
+        sources = _(", ").join(claim.sources) or _("no source")
+        line = _("{claim}: {sources}").format(claim=value if notes else label, sources=sources)
+        yield from _wrap(line, "    * ", "      ")
+
+
+def claim_label(conflict: Conflict, claim: Claim) -> str:
+    """A competing value in words: a date's words, a level's, or the dispute's own."""
+    if conflict.field == "damage_level":
+        return term(DamageLevel(claim.value))
+    return claim.label
 
 
 FIELD_NAMES = {
@@ -257,167 +371,208 @@ FIELD_NAMES = {
 
 
 def render_text(summary: SiteSummary) -> str:
+    """The plain-text summary of a site, wrapped for a terminal."""
     site = summary.site
     numbers = summary.event_numbers()
     publishers = {source.key: source.publisher for source in summary.sources}
     monument_names = {monument.slug: monument.name for monument in summary.monuments}
+    # In another language than English, a quote says the language it was recorded in.
+    tagged = current().code != "en"
+    languages = {source.key: source.language for source in summary.sources if tagged}
 
     def place(event: EventSummary) -> str:
         return where_words(event, site.name)
 
     width = len(str(len(summary.events)))
     lines: list[str] = []
-    title = safe_text(f"{site.name}: damage summary")
+    lang = current()
+    title = safe_text(_("{site}: damage summary").format(site=site.name))
     lines += [*_wrap(title), "=" * min(len(title), WIDTH)]
     lines.append("")
-    lines += _field("Site", f"{site.name} ({site.slug})")
+    lines += _field("Site", _("{name} ({slug})").format(name=site.name, slug=site.slug))
     if site.alt_names:
-        lines += _field("Also called", ", ".join(f"{n.name} ({n.lang})" for n in site.alt_names))
-    country = f"{site.country}, {site.country_name}" if site.country_name else site.country
+        lines += _field("Also called", alt_names_words(site.alt_names))
+    country = site.country
+    if site.country_name:
+        country = _("{code}, {country}").format(code=site.country, country=site.country_name)
     lines += _field("Country", country)
-    lines += _field("Kind", site.kind.value.replace("_", " "))
+    lines += _field("Kind", term(site.kind))
     if site.latitude is not None and site.longitude is not None:
-        where = f"{site.latitude:.4f}, {site.longitude:.4f} (WGS84)"
+        where = _("{latitude}, {longitude} (WGS84)").format(
+            latitude=lang.decimal(site.latitude, 4), longitude=lang.decimal(site.longitude, 4)
+        )
         if site.location_precision_m is not None:
-            where += f", to within {site.location_precision_m:,.0f} m"
+            where = _("{where}, to within {metres} m").format(
+                where=where, metres=lang.grouped(site.location_precision_m)
+            )
         lines += _field("Location", where)
     identifiers = []
     if site.unesco_whc_id is not None:
-        identifiers.append(f"UNESCO World Heritage {site.unesco_whc_id}")
+        identifiers.append(_("UNESCO World Heritage {id}").format(id=num(site.unesco_whc_id)))
     if site.wikidata_qid:
-        identifiers.append(f"Wikidata {site.wikidata_qid}")
-    lines += _field("Identifiers", "; ".join(identifiers) or "none recorded")
-    lines += _field("As of", f"{summary.as_of:%Y-%m-%d %H:%M:%S} UTC (latest recorded change)")
+        identifiers.append(_("Wikidata {id}").format(id=site.wikidata_qid))
+    lines += _field("Identifiers", _("; ").join(identifiers) or _("none recorded"))
+    lines += _field(
+        "As of",
+        _("{time} UTC (latest recorded change)").format(
+            time=lang.digits(f"{summary.as_of:%Y-%m-%d %H:%M:%S}")
+        ),
+    )
     if site.description:
         lines.append("")
-        lines += _wrap(site.description)
+        lines += _described(site.description)
 
     counts = summary.counts
-    lines += _heading("Overview")
+    lines += _heading(_("Overview"))
     lines += _field(
         "Worst known level", worst_words(summary.worst_level, summary.worst_claimed_level, numbers)
     )
     lines += _field("Period", period_words(summary.period))
     lines += _field("Events", events_words(summary))
-    lines += _field("By cause", _nonzero(counts.by_cause))
-    lines += _field("By level", _nonzero(counts.by_level))
-    lines += _field("By confidence", _nonzero(counts.by_confidence))
+    lines += _field("By cause", nonzero_words(counts.by_cause, Cause))
+    lines += _field("By level", nonzero_words(counts.by_level, DamageLevel))
+    lines += _field("By confidence", nonzero_words(counts.by_confidence, Confidence))
 
-    lines += _heading("Monuments")
+    lines += _heading(_("Monuments"))
     if not summary.monuments:
-        lines.append("No monuments recorded.")
+        lines.append(_("No monuments recorded."))
     for monument in summary.monuments:
         lines.append("")
-        lines += _wrap(f"{monument.name} ({monument.slug})")
-        facts = monument.kind.value.replace("_", " ")
+        lines += _wrap(_("{name} ({slug})").format(name=monument.name, slug=monument.slug))
+        facts = term(monument.kind)
         if monument.built_label:
-            facts += f", built {monument.built_label}"
+            facts = _("{kind}, built {date}").format(kind=facts, date=monument.built_label)
         worst = worst_words(monument.worst_level, monument.worst_claimed_level, numbers)
-        facts += f"; worst known level: {worst}; "
-        facts += plural(monument.event_count, "event")
+        facts = _("{facts}; worst known level: {worst}; {events}").format(
+            facts=facts,
+            worst=worst,
+            events=n_("{count} event", "{count} events", monument.event_count),
+        )
         lines += _wrap(facts, "  ", "    ")
         if monument.alt_names:
-            names = ", ".join(f"{n.name} ({n.lang})" for n in monument.alt_names)
-            lines += _wrap(f"Also called {names}", "  ", "    ")
+            names = alt_names_words(monument.alt_names)
+            lines += _wrap(_("Also called {names}").format(names=names), "  ", "    ")
         for uid in monument.events:
             event = summary.events[numbers[uid] - 1]
             lines += _event_line(numbers[uid], event, width, numbers)
         if monument.mentioned_in:
-            lines.append("  Mentioned in (not its own events):")
+            lines.append("  " + _("Mentioned in (not its own events):"))
             for uid in monument.mentioned_in:
                 event = summary.events[numbers[uid] - 1]
                 lines += _event_line(numbers[uid], event, width, numbers, place(event))
 
-    lines += _heading(SITE_WIDE_HEADING)
+    lines += _heading(_(SITE_WIDE_HEADING))
     if not summary.site_wide_events:
-        lines.append(f"No events recorded {SITE_WIDE}.")
+        lines.append(_("No events recorded {site_wide}.").format(site_wide=_(SITE_WIDE)))
     for uid in summary.site_wide_events:
         lines += _event_line(numbers[uid], summary.events[numbers[uid] - 1], width, numbers)
 
-    lines += _heading("Timeline")
+    lines += _heading(_("Timeline"))
     if not summary.events:
-        lines.append("No events recorded.")
+        lines.append(_("No events recorded."))
     for number, event in enumerate(summary.events, start=1):
         lines.append("")
         lines += _wrap(
-            f"[{number}] {event.occurred_label} | {cause_words(event.cause)} | "
-            f"level {event.damage_level.value} | {place(event)}",
+            _("[{number}] {date} | {cause} | level {level} | {where}").format(
+                number=num(number),
+                date=event.occurred_label,
+                cause=cause_words(event.cause),
+                level=term(event.damage_level),
+                where=place(event),
+            ),
             "",
             "    ",
         )
         if event.actor:
-            lines += _wrap(f"Actor: {event.actor}", "    ", "      ")
+            lines += _wrap(_("Actor: {actor}").format(actor=event.actor), "    ", "      ")
         lines += _wrap(
-            f"Occurred (EDTF): {event.occurred} · Confidence: "
-            f"{event.confidence.value.replace('_', ' ')}",
+            _("Occurred (EDTF): {edtf} · Confidence: {confidence}").format(
+                edtf=event.occurred, confidence=term(event.confidence)
+            ),
             "    ",
             "      ",
         )
-        lines.append(f"    Event: {event.uid}")
+        lines.append("    " + _("Event: {uid}").format(uid=event.uid))
         status = status_words(event, numbers)
         if status is not None:
-            head, _, rest = status.partition(" ")
-            lines += _wrap(f"{head.upper()} {rest}", "    ", "    ")
+            lines += _wrap(status, "    ", "    ")
         if event.description:
-            lines += _wrap(event.description, "    ")
+            lines += _described(event.description, "    ", gap=False)
         if event.citations:
-            lines.append(f"    {plural(len(event.citations), 'citation')}:")
+            cited = n_("{count} citation", "{count} citations", len(event.citations))
+            lines.append("    " + _("{citations}:").format(citations=cited))
         else:
-            lines.append(f"    {NO_CITATIONS}")
+            lines.append("    " + _(NO_CITATIONS))
         for citation in event.citations:
             head = citation.source
             if citation.location:
-                head += f", {citation.location}"
-            head += f" ({citation.stance.value})"
+                head = _("{source}, {location}").format(source=head, location=citation.location)
+            head = _("{source} ({stance})").format(source=head, stance=term(citation.stance))
             voice = voice_words(citation, publishers.get(citation.source))
             if voice:
-                head += f" · {voice}"
+                head = _("{source} · {voice}").format(source=head, voice=voice)
             lines += _wrap(head, "    - ", "      ")
-            lines += _wrap(f'"{citation.quote}"', "      ", "       ")
+            quoted = f'"{citation.quote}"'
+            if languages.get(citation.source):
+                quoted = f"{quoted} ({languages[citation.source]})"
+            lines += _wrap(quoted, "      ", "       ")
             for claim in citation.claims:
                 lines += _wrap(claim_words(claim, event), "      ", "        ")
             if citation.mentions:
+                names = _(", ").join(monument_names.get(m, m) for m in citation.mentions)
                 lines += _wrap(
-                    f"Mentions: {', '.join(monument_names.get(m, m) for m in citation.mentions)}",
+                    _("Mentions: {monuments}").format(monuments=names), "      ", "        "
+                )
+            if citation.date_resolution:
+                lines += _wrap(
+                    _("Date resolution: {resolution}").format(resolution=citation.date_resolution),
                     "      ",
                     "        ",
                 )
-            if citation.date_resolution:
-                lines += _wrap(f"Date resolution: {citation.date_resolution}", "      ", "        ")
 
-    lines += _heading("Where sources disagree")
+    lines += _heading(_("Where sources disagree"))
     if not summary.conflicts:
-        lines.append(NO_CONFLICTS)
+        lines.append(_(NO_CONFLICTS))
     for conflict in summary.conflicts:
         number = numbers[conflict.event]
         event = summary.events[number - 1]
         lines.append("")
         lines += _wrap(
-            f"[{number}] {cause_words(event.cause)}, {place(event)}, {event.occurred_label}: "
-            f"sources disagree on {FIELD_NAMES[conflict.field]}",
+            _("[{number}] {cause}, {where}, {date}: sources disagree on {field}").format(
+                number=num(number),
+                cause=cause_words(event.cause),
+                where=place(event),
+                date=event.occurred_label,
+                field=_(FIELD_NAMES[conflict.field]),
+            ),
             "",
             "    ",
         )
         lines += list(_conflict_claims(conflict))
 
-    lines += _heading("What sources add")
+    lines += _heading(_("What sources add"))
     if not summary.additions:
-        lines.append(NO_ADDITIONS)
+        lines.append(_(NO_ADDITIONS))
     for uid, additions in group_additions(summary.additions):
         number = numbers[uid]
         event = summary.events[number - 1]
         lines.append("")
         lines += _wrap(
-            f"[{number}] {cause_words(event.cause)}, {place(event)}, {event.occurred_label}:",
+            _("[{number}] {cause}, {where}, {date}:").format(
+                number=num(number),
+                cause=cause_words(event.cause),
+                where=place(event),
+                date=event.occurred_label,
+            ),
             "",
             "    ",
         )
         for addition in additions:
             lines += _wrap(addition_words(addition), "    * ", "      ")
 
-    lines += _heading("Sources")
+    lines += _heading(_("Sources"))
     if not summary.sources:
-        lines.append("No sources cited.")
+        lines.append(_("No sources cited."))
     for source in summary.sources:
         lines.append("")
         lines += _wrap(source.key)
@@ -427,18 +582,36 @@ def render_text(summary: SiteSummary) -> str:
         if source.publisher:
             about.append(source.publisher)
         if source.relays:
-            about.append(f"Relays: {'; '.join(source.relays)}")
+            about.append(_("Relays: {voices}").format(voices=_("; ").join(source.relays)))
         about.append(
-            f"Published {source.published_label} [EDTF {source.published}]"
+            _("Published {date} [EDTF {edtf}]").format(
+                date=source.published_label, edtf=source.published
+            )
             if source.published
-            else "Publication date not recorded"
+            else _("Publication date not recorded")
         )
-        kind = source.source_type.value.replace("_", " ").capitalize()
-        about.append(f"{kind}; language: {source.language}" if source.language else kind)
-        lines += _wrap(". ".join(part.rstrip(".") for part in about) + ".", "    ")
+        kind = term(source.source_type).capitalize()
+        if source.language:
+            kind = _("{kind}; language: {language}").format(kind=kind, language=source.language)
+        about.append(kind)
+        lines += _wrap(_(". ").join(part.rstrip(".") for part in about) + _("."), "    ")
         if source.url:
             lines += _wrap(source.url, "    ")
+        if source.text is not None:
+            lines += _wrap(kept_text_words(source.text), "    ")
+            if source.text.archived_url:
+                lines += _wrap(_("Archived copy:") + " " + source.text.archived_url, "    ")
     return "\n".join(lines) + "\n"
+
+
+def kept_text_words(text: SourceTextSummary) -> str:
+    """`Retrieved 28 March 2016 from URL. SHA-256 HEX.`: the text a source keeps."""
+    retrieved = (
+        _("Retrieved {date} from").format(date=text.retrieved_label) + " " + text.url
+        if text.url
+        else _("Retrieved {date}").format(date=text.retrieved_label)
+    )
+    return retrieved + _(".") + " " + _("SHA-256") + " " + text.sha256 + _(".")
 
 
 def text_index_lines(entries: Iterable[tuple[SiteSummary | IndexEntry, str]]) -> Iterator[str]:
@@ -446,17 +619,27 @@ def text_index_lines(entries: Iterable[tuple[SiteSummary | IndexEntry, str]]) ->
 
     Each line comes with its `\\n`, to be written as it comes.
     """
-    yield "Damage summaries\n================\n\n"
+    title = _("Damage summaries")
+    yield f"{title}\n{'=' * len(title)}\n\n"
     empty = True
     for summary, file in entries:
         empty = False
         for line in _wrap(
-            f"{summary.site.name} ({summary.site.slug}, {summary.site.country}): worst known "
-            f"level {summary.worst_level.value}; {plural(summary.counts.events, 'event')}; "
-            f"{period_words(summary.period)} -> {file}",
+            _(
+                "{name} ({slug}, {country}): worst known level {level}; {events}; "
+                "{period} -> {file}"
+            ).format(
+                name=summary.site.name,
+                slug=summary.site.slug,
+                country=summary.site.country,
+                level=term(summary.worst_level),
+                events=n_("{count} event", "{count} events", summary.counts.events),
+                period=period_words(summary.period),
+                file=file,
+            ),
             "",
             "    ",
         ):
             yield line + "\n"
     if empty:
-        yield "No sites recorded.\n"
+        yield _("No sites recorded.") + "\n"

@@ -1,15 +1,21 @@
-"""The geometry of the HTML summary's timeline: where each event sits on a time axis.
+"""The geometry and words of the HTML summary's timeline: where each event sits on a time axis.
 
-The template only draws what is computed here, in the user units of a fixed-width SVG
-viewBox that the browser scales to the page. There are two layouts of the same chart:
-`WIDE` (labels in a column left of the plot) for screens and print, and `NARROW` (each
-label above its bar, the plot the full width) for phones, where the wide one would shrink
-its text below reading size; CSS shows one of them.
+The timeline is an HTML list, one item per counted event, so that every row says in words
+what it is: its place (a monument, or the site and parts it does not name), its cause,
+its level (in words as well as colour) and its date, with the first words of its
+description to tell apart events that share all of those; on a phone as on a desktop,
+with nothing hidden behind hovering. Beside (on a phone, under) the words, a track holds
+the event's bar, placed here in percent of the track's width; the template draws it
+with CSS and hides it from screen readers, which have the words.
+
+The axis above the tracks comes in two densities of labels: `WIDE` for screens and
+print, `NARROW` for phones, where the wide one's month labels would collide; CSS shows
+one of them.
 
 Each counted event is a row; an interval is a bar from its earliest to its latest day, a
 single day a dot. Retracted and merged events are counted nowhere (`summary.model`): they
 have no row and do not stretch the axis; the page lists them below the chart. An end the
-source leaves open (`../2015-04`) fades out towards the edge of the plot, and an
+source leaves open (`../2015-04`) fades out towards the edge of the track, and an
 approximate end (`2016-03-25~`) fades a little and carries a dashed whisker, so that no
 bar suggests a precision the sources do not give.
 """
@@ -19,8 +25,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from heritage_registry.summary.humandate import MONTHS, End, ends
+from heritage_registry.i18n import _, current, num
+from heritage_registry.summary.humandate import End, ends
 from heritage_registry.summary.model import EventSummary
+from heritage_registry.summary.text import cause_words
 from heritage_registry.vocab import DamageLevel
 
 # Sequential reds for damage, blue for "none" (kept apart from the reds for readers who
@@ -44,53 +52,25 @@ LEVEL_INK = {
 }
 
 MIN_SPAN_DAYS = 365
-BAR_HEIGHT = 12
-OPEN_FADE = 0.14  # of the plot's width
+OPEN_FADE = 0.14  # of the track's width
 APPROX_FADE = 0.025
 WHISKER = 0.016
+TRACK_UNITS = 1000  # rows are placed in these units, then given in percent
+EXCERPT_CHARS = 80
+SITE_WIDE_WORDS = "Site or unnamed parts"
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Where things go, in viewBox units."""
+    """A density of axis labels: the track's width, in about the pixels it has."""
 
     name: str
     width: int
-    plot_x0: float
-    plot_x1: float
-    axis_y: float
-    row_height: int
-    labels_above: bool  # else in a column left of the plot
-    label_chars: int
     month_label_units: float  # the room a month label needs
-    number_x: float = 30  # right edge of the event number
-    text_x: float = 38
 
 
-WIDE = Layout(
-    name="wide",
-    width=1000,
-    plot_x0=330,
-    plot_x1=985,
-    axis_y=46,
-    row_height=24,
-    labels_above=False,
-    label_chars=40,
-    month_label_units=26,
-)
-NARROW = Layout(
-    name="narrow",
-    width=360,
-    plot_x0=10,
-    plot_x1=350,
-    axis_y=40,
-    row_height=36,
-    labels_above=True,
-    label_chars=46,
-    month_label_units=32,
-    number_x=22,
-    text_x=26,
-)
+WIDE = Layout(name="wide", width=620, month_label_units=26)
+NARROW = Layout(name="narrow", width=340, month_label_units=32)
 
 
 @dataclass(frozen=True)
@@ -101,52 +81,68 @@ class Stop:
 
 @dataclass(frozen=True)
 class Row:
+    """One counted event: its words, and its bar in percent of the track's width."""
+
     number: int
     uid: str
-    y: float  # top of the row
-    label_y: float
-    bar_y: float
-    mid_y: float
-    label: str
-    title: str
+    where: str
+    cause: str
+    level: str
+    when: str
+    excerpt: str | None
     colour: str
-    x0: float
-    x1: float
+    left: float
+    width: float
     point: bool
-    stops: tuple[Stop, ...]  # empty when the bar is solid
-    whiskers: tuple[tuple[float, float], ...]  # dashed lines (from x, to x) at approximate ends
-    stripe: bool  # every other row is shaded
+    background: str  # the bar's CSS background: its colour, or a fade at its ends
+    whiskers: tuple[tuple[float, float], ...]  # dashed lines (left, width) at approximate ends
 
 
 @dataclass(frozen=True)
 class Tick:
-    x: float
+    x: float  # percent of the track's width
     label: str
     major: bool
 
 
 @dataclass(frozen=True)
-class Timeline:
+class Axis:
+    """The ticks and labels of one density (`WIDE` or `NARROW`)."""
+
     layout: Layout
-    height: int
-    rows: tuple[Row, ...]
     ticks: tuple[Tick, ...]
     year_labels: tuple[Tick, ...]
 
 
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+@dataclass(frozen=True)
+class Timeline:
+    rows: tuple[Row, ...]
+    axes: tuple[Axis, ...]
+
+
+def _excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str | None:
+    """The first words of a description, cut at a word's end: what tells apart two rows
+    with the same place, cause, level and date."""
+    if not text:
+        return None
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    cut = words[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
 
 
 class _Scale:
-    def __init__(self, start: dt.date, end: dt.date, layout: Layout) -> None:
+    def __init__(self, start: dt.date, end: dt.date, span: float) -> None:
         self.start = start
         self.days = max((end - start).days, 1)
-        self.x0 = layout.plot_x0
-        self.span = layout.plot_x1 - layout.plot_x0
+        self.span = span
 
     def x(self, day: dt.date) -> float:
-        return self.x0 + (day - self.start).days / self.days * self.span
+        return (day - self.start).days / self.days * self.span
 
 
 def _domain(events: list[EventSummary]) -> tuple[dt.date, dt.date] | None:
@@ -194,9 +190,18 @@ def _month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
     return found
 
 
+def _month_label_units(layout: Layout) -> float:
+    """The room a month label needs: more where the language's month names are longer
+    than English's three letters (Arabic has no abbreviations: `تشرين الثاني`)."""
+    lang = current()
+    longest = max(len(lang.month_short(month)) for month in range(1, 13))
+    return layout.month_label_units * max(1.0, longest * 0.25)
+
+
 def _ticks(
     scale: _Scale, start: dt.date, end: dt.date, layout: Layout
 ) -> tuple[list[Tick], list[Tick]]:
+    """Ticks and labels in the layout's units (0 to its width)."""
     months = scale.days / 30.44
     per_month = scale.span / max(months, 1)
     ticks: list[Tick] = []
@@ -204,20 +209,20 @@ def _ticks(
     if per_month >= 5:
         # Month ticks, each labelled if there is room, else every 2nd, 3rd or 6th.
         label_every = next(
-            (n for n in (1, 2, 3, 6) if per_month * n >= layout.month_label_units), 12
+            (n for n in (1, 2, 3, 6) if per_month * n >= _month_label_units(layout)), 12
         )
         for day in _month_starts(start, end):
             major = day.month == 1
             x = scale.x(day)
             on_chart = x + 24 <= layout.width  # a label must not run off the chart
             labelled = (day.month - 1) % label_every == 0 and not major and on_chart
-            ticks.append(Tick(x, MONTHS[day.month - 1][:3] if labelled else "", major))
+            ticks.append(Tick(x, current().month_short(day.month) if labelled else "", major))
             # A year's label starts 3 units right of its tick and is about 30 wide in bold.
             if major and x + 36 <= layout.width:
-                years.append(Tick(x, str(day.year), True))
+                years.append(Tick(x, num(day.year), True))
         first = scale.x(start)
         if not years or years[0].x - first > 44:
-            years.insert(0, Tick(first, str(start.year), False))
+            years.insert(0, Tick(first, num(start.year), False))
         return ticks, years
     span_years = months / 12
     side_by_side = scale.span / 44  # year labels that fit
@@ -233,7 +238,8 @@ def _ticks(
     while year <= end.year:
         x = scale.x(dt.date(year, 1, 1))
         ticks.append(Tick(x, "", True))
-        years.append(Tick(x, str(year), True))
+        if x + 36 <= layout.width:  # a label must not run off the chart
+            years.append(Tick(x, num(year), True))
         year += step
     return ticks, years
 
@@ -255,13 +261,35 @@ def _stops(start: End, end: End, width: float, plot: float) -> tuple[Stop, ...]:
     return tuple(Stop(round(stop.offset, 3), stop.opacity) for stop in stops)
 
 
-def _label(event: EventSummary, limit: int) -> str:
-    where = event.monument_name or "Site or unnamed parts"
-    cause = "cause unknown" if event.cause.value == "unknown" else event.cause.value
-    return _truncate(f"{where} · {cause}", limit)
+def _rgba(colour: str, opacity: float) -> str:
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{opacity:g})"
 
 
-def build_timeline(events: list[EventSummary], layout: Layout = WIDE) -> Timeline | None:
+def _background(colour: str, stops: tuple[Stop, ...]) -> str:
+    if not stops:
+        return colour
+    parts = ", ".join(f"{_rgba(colour, stop.opacity)} {stop.offset * 100:g}%" for stop in stops)
+    # The bar runs from its start to its end: rightwards, or leftwards on a page read so.
+    towards = "left" if current().rtl else "right"
+    return f"linear-gradient(to {towards}, {parts})"
+
+
+def _percent(units: float) -> float:
+    return round(units / TRACK_UNITS * 100, 2)
+
+
+def _axis(start: dt.date, end: dt.date, layout: Layout) -> Axis:
+    scale = _Scale(start, end, layout.width)
+    ticks, years = _ticks(scale, start, end, layout)
+
+    def percent(tick: Tick) -> Tick:
+        return Tick(round(tick.x / layout.width * 100, 2), tick.label, tick.major)
+
+    return Axis(layout, tuple(map(percent, ticks)), tuple(map(percent, years)))
+
+
+def build_timeline(events: list[EventSummary]) -> Timeline | None:
     """The timeline of `events` (in timeline order, numbered from 1 as the summary numbers
     them), or None when no counted event has a date. Only counted events have a row."""
     numbered = [(number, e) for number, e in enumerate(events, start=1) if e.counted]
@@ -269,17 +297,16 @@ def build_timeline(events: list[EventSummary], layout: Layout = WIDE) -> Timelin
     if domain is None:
         return None
     start, end = domain
-    scale = _Scale(start, end, layout)
-    plot = layout.plot_x1 - layout.plot_x0
-    top = layout.axis_y + 4
+    scale = _Scale(start, end, TRACK_UNITS)
+    plot = TRACK_UNITS
     rows = []
-    for index, (number, event) in enumerate(numbered):
+    for number, event in numbered:
         kinds = ends(event.occurred)
         start_kind = End.OPEN if event.earliest is None else kinds.start
         end_kind = End.OPEN if event.latest is None else kinds.end
-        x0 = layout.plot_x0 if event.earliest is None else scale.x(event.earliest)
+        x0 = 0.0 if event.earliest is None else scale.x(event.earliest)
         x1 = (
-            layout.plot_x1
+            float(plot)
             if event.latest is None or event.latest >= dt.date.max
             else scale.x(event.latest + dt.timedelta(days=1))
         )
@@ -289,49 +316,31 @@ def build_timeline(events: list[EventSummary], layout: Layout = WIDE) -> Timelin
             x0, x1 = middle - 2, middle + 2
         whiskers = []
         if start_kind is End.APPROXIMATE:
-            whiskers.append((x0 - WHISKER * plot, x0))
+            whiskers.append((x0 - WHISKER * plot, WHISKER * plot))
         if end_kind is End.APPROXIMATE:
-            whiskers.append((x1, x1 + WHISKER * plot))
-        where = event.monument_name or "the site or parts it does not name"
-        title = (
-            f"{number}. {event.occurred_label}: {event.cause.value} ({where}); "
-            f"level {event.damage_level.value}; {event.confidence.value.replace('_', ' ')}"
-        )
-        y = top + index * layout.row_height
-        if layout.labels_above:
-            label_y, bar_y = y + 13, y + 18
-        else:
-            label_y, bar_y = y + layout.row_height / 2 + 4, y + (layout.row_height - BAR_HEIGHT) / 2
+            whiskers.append((x1, WHISKER * plot))
+        colour = LEVEL_COLOURS[event.damage_level]
+        stops = () if point else _stops(start_kind, end_kind, max(x1 - x0, 1), plot)
         rows.append(
             Row(
                 number=number,
                 uid=event.uid,
-                y=y,
-                label_y=label_y,
-                bar_y=bar_y,
-                mid_y=bar_y + BAR_HEIGHT / 2,
-                label=_label(event, layout.label_chars),
-                title=title,
-                colour=LEVEL_COLOURS[event.damage_level],
-                x0=round(x0, 1),
-                x1=round(x1, 1),
+                where=event.monument_name or _(SITE_WIDE_WORDS),
+                cause=cause_words(event.cause),
+                level=event.damage_level.value,
+                when=event.occurred_label,
+                excerpt=_excerpt(event.description),
+                colour=colour,
+                left=_percent(x0),
+                width=_percent(x1 - x0),
                 point=point,
-                stops=() if point else _stops(start_kind, end_kind, max(x1 - x0, 1), plot),
-                whiskers=tuple((round(a, 1), round(b, 1)) for a, b in whiskers),
-                stripe=index % 2 == 1,
+                background=_background(colour, stops),
+                whiskers=tuple(
+                    (_percent(max(a, 0)), _percent(min(a + w, plot) - max(a, 0)))
+                    for a, w in whiskers
+                ),
             )
         )
-    ticks, years = _ticks(scale, start, end, layout)
     return Timeline(
-        layout=layout,
-        height=int(top + len(rows) * layout.row_height + 8),
-        rows=tuple(rows),
-        ticks=tuple(Tick(round(t.x, 1), t.label, t.major) for t in ticks),
-        year_labels=tuple(Tick(round(t.x, 1), t.label, t.major) for t in years),
+        rows=tuple(rows), axes=tuple(_axis(start, end, layout) for layout in (WIDE, NARROW))
     )
-
-
-def build_timelines(events: list[EventSummary]) -> list[Timeline]:
-    """Both layouts of the timeline, wide first; empty when no event has a date."""
-    found = [build_timeline(events, layout) for layout in (WIDE, NARROW)]
-    return [timeline for timeline in found if timeline is not None]

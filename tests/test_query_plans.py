@@ -1,0 +1,217 @@
+"""Every filter of the event list reads the event table through an index, on both engines.
+
+The test fills a registry with enough events (`EVENTS`) that each planner weighs its
+indexes against a scan, analyses the tables, then runs `list_events` (whole and as a
+page) and `iter_events` with each filter the CLI offers and asks the engine how it
+would run every statement they sent that reads `damage_event`: `EXPLAIN QUERY PLAN` on
+SQLite, `EXPLAIN (FORMAT JSON)` on PostgreSQL. Each read of the table must search an
+index by a column the filter constrains (or find rows by primary key, among ids an
+index search chose); a scan of the table, or of an index from end to end, fails the
+test, as does a scan of the table joined to read a merged event's uid. The filter values
+are selective, as a question to a large registry is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from heritage_registry import Registry, confidence
+from heritage_registry.models import DamageEvent, Monument, Site
+from heritage_registry.vocab import Cause, DamageLevel
+
+EVENTS = 20_000
+SITES = 40
+FIRST_DAY = dt.date(2010, 1, 1)
+DAYS = 4_000  # to 2020-12
+
+EVENT_TABLE: sa.Table = DamageEvent.__table__  # type: ignore[attr-defined]
+
+# Each filter (as `list_events` takes it) and the columns it constrains: a read of the
+# event table must search an index by one of them.
+FILTERS: dict[str, tuple[dict[str, str], set[str]]] = {
+    "site": ({"site": "site-7"}, {"site_id"}),
+    "monument": ({"site": "site-7", "monument": "gate"}, {"site_id", "monument_id"}),
+    "cause": ({"cause": "looting"}, {"cause"}),
+    "level": ({"damage_level": "destroyed"}, {"damage_level"}),
+    "since": ({"since": "2020-09"}, {"latest"}),
+    "until": ({"until": "2010-03"}, {"earliest"}),
+    "since-until": ({"since": "2010-02", "until": "2010-03"}, {"earliest", "latest"}),
+    "confidence": ({"confidence": "retracted"}, {"confidence"}),
+}
+
+
+def _fill(reg: Registry) -> None:
+    """`EVENTS` events of every cause and level over `SITES` sites, written by Core."""
+    for number in range(SITES):
+        reg.add_site(slug=f"site-{number}", name=f"Site {number}", country="SY")
+        reg.add_monument(site=f"site-{number}", slug="gate", name="Gate", kind="city_wall")
+    draw = random.Random(14)
+    now = dt.datetime.now(dt.UTC)
+    with reg.engine.begin() as connection:
+        sites = connection.execute(sa.select(Site.__table__.c.id)).scalars().all()  # type: ignore[attr-defined]
+        gates = dict(
+            connection.execute(
+                sa.select(Monument.__table__.c.site_id, Monument.__table__.c.id)  # type: ignore[attr-defined]
+            ).all()
+        )
+        rows: list[dict[str, Any]] = []
+        for _ in range(EVENTS):
+            site = draw.choice(sites)
+            day = FIRST_DAY + dt.timedelta(days=draw.randrange(DAYS))
+            rows.append(
+                {
+                    "uid": str(uuid.UUID(int=draw.getrandbits(128), version=4)),
+                    "site_id": site,
+                    "monument_id": gates[site] if draw.random() < 0.3 else None,
+                    "cause": draw.choice(list(Cause)),
+                    "damage_level": draw.choice(list(DamageLevel)),
+                    "occurred": day.isoformat(),
+                    "earliest": None if draw.random() < 0.02 else day,
+                    "latest": None if draw.random() < 0.05 else day,
+                    "retracted_at": now if draw.random() < 0.03 else None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        connection.execute(EVENT_TABLE.insert(), rows)
+        # As the registry's writes leave it: each event's confidence stored.
+        confidence.refresh(connection)
+    with reg.engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+
+
+@contextmanager
+def _statements(engine: sa.Engine) -> Iterator[list[tuple[str, Any]]]:
+    """The statements (with their parameters) sent to `engine` inside the block."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(connection: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        sent.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def _by(condition: str, columns: set[str]) -> bool:
+    """Whether an index condition, as an engine shows it, constrains one of `columns`.
+
+    `iter_events` reads the events with no `earliest` apart, by that condition: they are
+    few, and searched by it whatever the filter. A row found by its primary key (the
+    ids the confidence filter chose) is found, not scanned for.
+    """
+    if re.search(r"\bearliest=\?|\bearliest IS NULL|\browid=\?|\(id = ", condition):
+        return True
+    return any(re.search(rf"\b{column}\b", condition) for column in columns)
+
+
+def _sqlite_problems(plan: list[str], columns: set[str]) -> list[str]:
+    """What in an `EXPLAIN QUERY PLAN` reads the event table otherwise than by `columns`."""
+    problems = []
+    for detail in plan:
+        found = _SQLITE_READ.match(detail)
+        if found is None:
+            continue
+        if found["table"] == "merged_into" or "USING INTEGER PRIMARY KEY" in detail:
+            fine = found["how"] == "SEARCH" and "PRIMARY KEY" in detail
+        else:
+            fine = found["how"] == "SEARCH" and _by(found["condition"] or "", columns)
+        if not fine:
+            problems.append(detail)
+    return problems
+
+
+_SQLITE_READ = re.compile(
+    r"(?P<how>SCAN|SEARCH) (?P<table>damage_event|merged_into|stored)\b"
+    r"[^(]*(?:\((?P<condition>.*)\))?"
+)
+
+
+def _postgres_problems(node: Mapping[str, Any], columns: set[str]) -> list[str]:
+    """What in an `EXPLAIN (FORMAT JSON)` plan reads the event table otherwise."""
+    problems = []
+    if node.get("Relation Name") == "damage_event":
+        kind = node["Node Type"]
+        if node.get("Alias") == "merged_into":
+            fine = kind in {"Index Scan", "Index Only Scan"} and "Index Cond" in node
+        elif kind in {"Index Scan", "Index Only Scan"}:
+            fine = _by(node.get("Index Cond", ""), columns)
+        elif kind == "Bitmap Heap Scan":
+            fine = all(_by(condition, columns) for condition in _bitmap_conditions(node))
+        else:
+            fine = False
+        if not fine:
+            problems.append(f"{kind} on damage_event {node.get('Alias')} {node.get('Index Name')}")
+    for child in node.get("Plans", []):
+        problems.extend(_postgres_problems(child, columns))
+    return problems
+
+
+def _bitmap_conditions(node: Mapping[str, Any]) -> list[str]:
+    """The index conditions a bitmap is built from."""
+    if node["Node Type"] == "Bitmap Index Scan":
+        return [node.get("Index Cond", "")]
+    return [condition for child in node["Plans"] for condition in _bitmap_conditions(child)]
+
+
+def _problems(engine: sa.Engine, sent: list[tuple[str, Any]], columns: set[str]) -> list[str]:
+    """The plan problems of each statement in `sent` that reads the event table."""
+    found = []
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as connection:
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        for statement, parameters in sent:
+            if "FROM damage_event" not in statement:
+                continue
+            if postgres:
+                cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+                plan = cursor.fetchone()[0][0]["Plan"]
+                problems = _postgres_problems(plan, columns)
+            else:
+                cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+                problems = _sqlite_problems([row[-1] for row in cursor.fetchall()], columns)
+            found.extend(
+                f"{problem}  <-  {' '.join(statement.split())[-160:]}" for problem in problems
+            )
+    return found
+
+
+READS: dict[str, Callable[[Registry, dict[str, str]], object]] = {
+    "list_events": lambda reg, given: reg.list_events(**given),
+    "list_events page": lambda reg, given: reg.list_events(limit=50, offset=100, **given),
+    "iter_events": lambda reg, given: list(reg.iter_events(page=500, **given)),
+}
+
+
+def test_every_event_filter_reads_by_an_index(registry: Registry) -> None:
+    _fill(registry)
+    failures = []
+    for name, (given, columns) in FILTERS.items():
+        for read_name, read in READS.items():
+            with _statements(registry.engine) as sent:
+                assert read(registry, given)
+            assert any("FROM damage_event" in statement for statement, _ in sent)
+            failures.extend(
+                f"{name} / {read_name}: {problem}"
+                for problem in _problems(registry.engine, sent, columns)
+            )
+    assert failures == []
+
+
+def test_the_plan_check_sees_a_scan(registry: Registry) -> None:
+    """Without a usable index the check fails: a filter on the actor scans the table."""
+    _fill(registry)
+    query = Registry._EVENTS.where(EVENT_TABLE.c.actor == "nobody")
+    with _statements(registry.engine) as sent, registry.engine.connect() as connection:
+        connection.execute(query).all()
+    assert _problems(registry.engine, sent, {"actor"}) != []

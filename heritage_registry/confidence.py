@@ -20,13 +20,14 @@ needs a migration that sets the column NULL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from heritage_registry import claims
+from heritage_registry.db import chunked
 from heritage_registry.origins import origin, publication
 from heritage_registry.vocab import Confidence, DamageLevel, Stance
 
@@ -134,10 +135,7 @@ def refresh(connection: sa.Connection, event_ids: Iterable[int] | None = None) -
     """
     if event_ids is not None:
         ids = sorted(set(event_ids))
-        return sum(
-            _refresh(connection, ids[start : start + REFRESH_CHUNK])
-            for start in range(0, len(ids), REFRESH_CHUNK)
-        )
+        return sum(_refresh(connection, part) for part in chunked(ids, REFRESH_CHUNK))
     stored, last = 0, None
     while True:
         query = sa.select(_EVENTS.c.id).where(_EVENTS.c.confidence.is_(None))
@@ -152,7 +150,7 @@ def refresh(connection: sa.Connection, event_ids: Iterable[int] | None = None) -
         last = chunk[-1]
 
 
-def _refresh(connection: sa.Connection, ids: list[int]) -> int:
+def _refresh(connection: sa.Connection, ids: Sequence[int]) -> int:
     """Derive and store the confidence of the events `ids` (one chunk)."""
     events = connection.execute(
         sa.select(

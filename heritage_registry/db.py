@@ -11,10 +11,10 @@ import difflib
 import os
 import re
 import sqlite3
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from platformdirs import user_data_path
@@ -229,8 +229,16 @@ def bulk_writes(connection: sa.Connection) -> Iterator[None]:
             driver.execute(f"PRAGMA cache_size = {int(before)}")
 
 
+T = TypeVar("T")
+
 # How many values one `IN (...)` names: a driver or server limits a statement's parameters.
 LOOKUP_CHUNK = 500
+
+
+def chunked(values: Sequence[T], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[T]]:
+    """`values` in parts of at most `size`, each few enough for one `IN (...)`."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def lookup(
@@ -244,10 +252,9 @@ def lookup(
 ) -> dict[Any, Any]:
     """`value` by `key` for the rows whose key is among `keys` (and that meet `where`),
     asked a chunk at a time (a driver or server limits the parameters of one statement)."""
-    wanted = sorted(keys)
     found: dict[Any, Any] = {}
-    for start in range(0, len(wanted), chunk):
-        query = sa.select(key, value).where(key.in_(wanted[start : start + chunk]))
+    for part in chunked(sorted(keys), chunk):
+        query = sa.select(key, value).where(key.in_(part))
         if where is not None:
             query = query.where(where)
         found.update(connection.execute(query).all())

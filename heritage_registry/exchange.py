@@ -66,7 +66,7 @@ from pydantic import AfterValidator, Field, TypeAdapter, ValidationError, model_
 from sqlmodel import Session
 
 from heritage_registry import confidence, history, mentions
-from heritage_registry.db import LOOKUP_CHUNK, WRITE_OPTIONS, bulk_writes, lookup
+from heritage_registry.db import WRITE_OPTIONS, bulk_writes, chunked, lookup
 from heritage_registry.errors import ImportInterrupted, RegistryError, describe_validation_error
 from heritage_registry.locks import exclusive_import
 from heritage_registry.models import (
@@ -1195,8 +1195,7 @@ class _Validator:
         """Each line of citations names an event of the registry or of an earlier line."""
         uids = list({str(record.uid) for _number, record in cites})
         in_file: dict[str, tuple[int, str, str | None, str]] = {}
-        for start in range(0, len(uids), 500):
-            part = uids[start : start + 500]
+        for part in chunked(uids):
             marks = ",".join("?" * len(part))
             for uid, line, site, monument, occurred in self.staging.db.execute(
                 f"SELECT uid, line, site, monument, occurred FROM uid WHERE uid IN ({marks})", part
@@ -1344,9 +1343,9 @@ def _cited_events(
     found: dict[str, tuple[str, str | None, str]] = {}
     ids: dict[str, int] = {}
     merged: dict[str, int] = {}
-    for start in range(0, len(uids), 500):
+    for part in chunked(uids):
         for event_id, uid, site, monument, occurred, merged_into in connection.execute(
-            query.where(events.c.uid.in_(uids[start : start + 500]))
+            query.where(events.c.uid.in_(part))
         ):
             found[uid], ids[uid] = (site, monument, occurred), event_id
             if merged_into is not None:
@@ -1363,12 +1362,12 @@ def _stored_sites(connection: sa.Connection, uids: Sequence[str]) -> dict[str, s
     """The site slugs of the events among `uids` that the registry holds, by uid."""
     events, sites = EVENT_TABLE, SITE_TABLE
     found: dict[str, str] = {}
-    for start in range(0, len(uids), 500):
+    for part in chunked(uids):
         found.update(
             connection.execute(
                 sa.select(events.c.uid, sites.c.slug)
                 .join(sites, sites.c.id == events.c.site_id)
-                .where(events.c.uid.in_(uids[start : start + 500]))
+                .where(events.c.uid.in_(part))
             ).all()
         )
     return found
@@ -1774,7 +1773,7 @@ class _Writer:
             if record["action"] == ChangeAction.CREATE.value:
                 created.setdefault(record["record_type"], []).append(record["record"])
         for record_type, names in created.items():
-            for start in range(0, len(names), LOOKUP_CHUNK):
+            for part in chunked(names):
                 connection.execute(
                     changes.delete().where(
                         changes.c.action == ChangeAction.CREATE,
@@ -1782,7 +1781,7 @@ class _Writer:
                         changes.c.changed_at == self.now,
                         changes.c.changed_by == self.by,
                         changes.c.record_type == record_type,
-                        changes.c.record.in_(names[start : start + LOOKUP_CHUNK]),
+                        changes.c.record.in_(part),
                     )
                 )
         self._insert_many(connection, changes, fresh)
@@ -2173,10 +2172,10 @@ def _live_events(connection: sa.Connection, ids: Iterable[int]) -> dict[int, tup
     while todo:
         batch = sorted(todo)
         todo = set()
-        for start in range(0, len(batch), 500):
+        for part in chunked(batch):
             for event_id, uid, target in connection.execute(
                 sa.select(EVENT_TABLE.c.id, EVENT_TABLE.c.uid, EVENT_TABLE.c.merged_into_id).where(
-                    EVENT_TABLE.c.id.in_(batch[start : start + 500])
+                    EVENT_TABLE.c.id.in_(part)
                 )
             ):
                 into[event_id], uids[event_id] = target, uid

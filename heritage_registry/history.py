@@ -15,7 +15,6 @@ import getpass
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
@@ -26,6 +25,7 @@ from heritage_registry.models import (
     Change,
     ChangePublic,
     DamageEventPublic,
+    aware,
     no_controls,
     trusted,
 )
@@ -134,7 +134,6 @@ def creation_rows(
 
 def public(row: Change) -> ChangePublic:
     """An entry as the library returns it (times always with their zone)."""
-    at = row.changed_at
     return trusted(
         ChangePublic,
         record_type=row.record_type,
@@ -145,7 +144,7 @@ def public(row: Change) -> ChangePublic:
         how=row.how,
         old=row.old,
         new=row.new,
-        changed_at=at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC),
+        changed_at=aware(row.changed_at),
     )
 
 
@@ -210,8 +209,3 @@ def feed(
     if limit is not None:
         query = query.limit(limit)
     return [public(row) for row in session.exec(query)]
-
-
-def count(session: Session) -> int:
-    """How many entries history holds."""
-    return int(session.execute(sa.select(sa.func.count()).select_from(Change)).scalar_one())

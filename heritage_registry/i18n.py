@@ -34,21 +34,6 @@ DEFAULT = "en"
 DOMAIN = "heritage_registry"
 LOCALES = Path(__file__).resolve().parent / "locales"
 
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
 # The CSS counter styles that number lists in each numbering system's digits.
 _LIST_STYLES = {
     "latn": "decimal",
@@ -123,10 +108,14 @@ class Language:
         return f"{value:.{places}f}"
 
     def month(self, number: int) -> str:
-        return _MONTHS[number - 1]
+        """A month's name, 1 for January (`dates.MONTH_NAMES`, loaded only when asked)."""
+        from heritage_registry.dates import MONTH_NAMES
+
+        return MONTH_NAMES[number - 1]
 
     def month_short(self, number: int) -> str:
-        return _MONTHS[number - 1][:3]
+        """A month's name cut to three letters: `Mar`."""
+        return self.month(number)[:3]
 
     def territory(self, code: str) -> str | None:
         """A country's name in the language (CLDR's), or None to keep the recorded one."""

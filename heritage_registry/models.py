@@ -85,6 +85,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def aware(value: dt.datetime) -> dt.datetime:
+    """A stored time with its zone: SQLite hands timestamps back without one, and they
+    were written in UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
 def _check_edtf(value: str | None) -> str | None:
     if value is None:
         return None

@@ -82,6 +82,7 @@ from heritage_registry.models import (
     SourcePublic,
     SourceTextPublic,
     SourceWithText,
+    aware,
     built_years,
     no_controls,
     occurred_span,
@@ -129,11 +130,6 @@ def validate(
 
 
 PublicT = TypeVar("PublicT", bound=BaseModel)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite hands timestamps back without their zone; they were written in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def _alt_names(stored: Sequence[Mapping[str, str]]) -> list[AltName]:
@@ -564,8 +560,8 @@ class Registry:
         return SitePublic.model_construct(
             **row.model_dump(exclude={"id", "alt_names", "created_at", "updated_at"}),
             alt_names=_alt_names(row.alt_names),
-            created_at=_aware(row.created_at),
-            updated_at=_aware(row.updated_at),
+            created_at=aware(row.created_at),
+            updated_at=aware(row.updated_at),
         )
 
     # Monuments --------------------------------------------------------------------
@@ -654,8 +650,8 @@ class Registry:
             **row.model_dump(exclude={"id", "site_id", "alt_names", "created_at", "updated_at"}),
             site=site_slug,
             alt_names=_alt_names(row.alt_names),
-            created_at=_aware(row.created_at),
-            updated_at=_aware(row.updated_at),
+            created_at=aware(row.created_at),
+            updated_at=aware(row.updated_at),
         )
 
     # Sources ----------------------------------------------------------------------
@@ -723,8 +719,8 @@ class Registry:
     def _source_public(row: Source) -> SourcePublic:
         return SourcePublic.model_construct(
             **row.model_dump(exclude={"id", "created_at", "updated_at"}),
-            created_at=_aware(row.created_at),
-            updated_at=_aware(row.updated_at),
+            created_at=aware(row.created_at),
+            updated_at=aware(row.updated_at),
         )
 
     # Events and citations -----------------------------------------------------------
@@ -1165,16 +1161,16 @@ class Registry:
                     SitePublic,
                     site,
                     alt_names=_alt_names(site.alt_names),
-                    created_at=_aware(site.created_at),
-                    updated_at=_aware(site.updated_at),
+                    created_at=aware(site.created_at),
+                    updated_at=aware(site.updated_at),
                 ),
                 monuments=[
                     self._public_of_row(
                         MonumentPublic,
                         row,
                         alt_names=_alt_names(row.alt_names),
-                        created_at=_aware(row.created_at),
-                        updated_at=_aware(row.updated_at),
+                        created_at=aware(row.created_at),
+                        updated_at=aware(row.updated_at),
                     )
                     for row in monuments
                 ],
@@ -1183,8 +1179,8 @@ class Registry:
                     self._public_of_row(
                         SourcePublic,
                         row,
-                        created_at=_aware(row.created_at),
-                        updated_at=_aware(row.updated_at),
+                        created_at=aware(row.created_at),
+                        updated_at=aware(row.updated_at),
                     )
                     for row in sources
                 ],
@@ -1303,9 +1299,9 @@ class Registry:
         ids = [row.id for row in rows]
         citations = (
             citation
-            for start in range(0, len(ids), 500)
+            for part in db.chunked(ids)
             for citation in connection.execute(
-                self._CITATIONS.where(CITATION_TABLE.c.event_id.in_(ids[start : start + 500]))
+                self._CITATIONS.where(CITATION_TABLE.c.event_id.in_(part))
             )
         )
         return self._with_citations(rows, citations)
@@ -1341,7 +1337,7 @@ class Registry:
                 via=citation.via,
                 mentions=citation.mentions,
                 source=citation.source,
-                recorded_at=_aware(citation.created_at),
+                recorded_at=aware(citation.created_at),
             )
             for citation in cited
         ]
@@ -1375,13 +1371,13 @@ class Registry:
             earliest=row.earliest,
             latest=row.latest,
             confidence=derived,
-            retracted_at=_aware(row.retracted_at) if row.retracted_at else None,
+            retracted_at=aware(row.retracted_at) if row.retracted_at else None,
             retraction_reason=row.retraction_reason,
             merged_into=row.merged_into,
-            merged_at=_aware(row.merged_at) if row.merged_at else None,
+            merged_at=aware(row.merged_at) if row.merged_at else None,
             merge_reason=row.merge_reason,
-            recorded_at=_aware(row.created_at),
-            updated_at=_aware(row.updated_at),
+            recorded_at=aware(row.created_at),
+            updated_at=aware(row.updated_at),
             citations=citations,
         )
 

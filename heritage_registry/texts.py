@@ -34,6 +34,7 @@ from heritage_registry.models import (
     SourceCitation,
     SourceText,
     SourceTextPublic,
+    aware,
     no_controls,
     utcnow,
 )
@@ -248,14 +249,13 @@ def kept_columns() -> list[sa.ColumnElement[Any]]:
 
 def kept_of_row(row: Any, characters: int | None = None) -> SourceTextPublic:
     """A `SourceTextPublic` of a row of `kept_columns` (or of the table, and its length)."""
-    attached: dt.datetime = row.attached_at
     return SourceTextPublic(
         sha256=row.sha256,
         characters=getattr(row, "characters", characters),
         retrieved=row.retrieved,
         url=row.url,
         archived_url=row.archived_url,
-        attached_at=attached if attached.tzinfo else attached.replace(tzinfo=dt.UTC),
+        attached_at=aware(row.attached_at),
     )
 
 

@@ -9,6 +9,13 @@
   cited), fetched with five SQL statements and nothing else.
 - `compare_tables`: whether two registries hold the same rows, so that the baseline is
   known to have written what the import wrote.
+- `EventQueries`: the rows of one event (`Registry.get_event`) and of one site's events
+  (`Registry.list_events(site=...)`): the events with their site's and monument's slugs,
+  their citations joined to their sources, by hand-written SQL on a sqlite3 or psycopg
+  connection.
+- On PostgreSQL (`copy_rows`, `compare_postgres`): the same rows `COPY ... FROM STDIN`
+  with psycopg 3 into a database migrated by `registry init`, committing as the import
+  commits, and the comparison of two such databases.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from synthetic import (
     CITATION_COLUMNS,
@@ -31,7 +39,7 @@ from synthetic import (
 
 from heritage_registry.db import BULK_CACHE_KIB
 
-# The import's heritage_registry.exchange.TRANSACTION_SIZE: records per commit.
+# The import's heritage_registry.exchange.writer.TRANSACTION_SIZE: records per commit.
 TRANSACTION_SIZE = 10_000
 TABLES = ("site", "monument", "source", "damage_event", "source_citation")
 # What the import derives and stores beyond the rows the baseline writes, left out of the
@@ -176,3 +184,193 @@ class SummaryQueries:
             }
         finally:
             execute("COMMIT")
+
+
+class EventQueries:
+    """One event, or one site's events, with their citations and sources, by plain SQL.
+
+    The statements read what `Registry.get_event` and `Registry.list_events(site=...)`
+    read: each event with its site's and monument's slugs and the uid of the event it
+    was merged into, and its citations (in citation order) with their source's key and
+    publisher. `connection` is a sqlite3 connection in autocommit mode or a psycopg one
+    (`marker` `%s`); each call is one transaction, as each library call is.
+    """
+
+    EVENT_COLUMNS = """
+        e.*, s.slug AS site, m.slug AS monument, merged.uid AS merged_into
+        FROM damage_event AS e
+        JOIN site AS s ON s.id = e.site_id
+        LEFT JOIN monument AS m ON m.id = e.monument_id
+        LEFT JOIN damage_event AS merged ON merged.id = e.merged_into_id
+    """
+    CITATION_COLUMNS = """
+        c.*, src.key, src.publisher FROM source_citation AS c
+        JOIN source AS src ON src.id = c.source_id
+    """
+
+    def __init__(self, connection: Any, marker: str = "?") -> None:
+        self.connection = connection
+        self.postgres = marker != "?"
+        self.event_sql = f"SELECT {self.EVENT_COLUMNS} WHERE e.uid = {marker}"
+        self.citations_sql = (
+            f"SELECT {self.CITATION_COLUMNS} WHERE c.event_id = {marker} ORDER BY c.id"
+        )
+        self.site_sql = f"SELECT id FROM site WHERE slug = {marker}"
+        self.site_events_sql = (
+            f"SELECT {self.EVENT_COLUMNS} WHERE e.site_id = {marker}"
+            " ORDER BY e.earliest ASC NULLS FIRST, e.latest ASC NULLS LAST, e.uid"
+        )
+        self.site_citations_sql = (
+            f"SELECT {self.CITATION_COLUMNS} WHERE c.event_id IN"
+            f" (SELECT id FROM damage_event WHERE site_id = {marker}) ORDER BY c.id"
+        )
+
+    def _begin(self) -> None:
+        if not self.postgres:
+            self.connection.execute("BEGIN")
+
+    def _end(self) -> None:
+        if self.postgres:
+            self.connection.rollback()
+        else:
+            self.connection.execute("COMMIT")
+
+    def event(self, uid: str) -> tuple[Row, list[Row]]:
+        """The event `uid` and its citations."""
+        execute = self.connection.execute
+        self._begin()
+        try:
+            event = execute(self.event_sql, (uid,)).fetchone()
+            # The event's id is its `id` column: first of `e.*` on neither engine, so by name.
+            event_id = event[self._event_id_index]
+            return event, execute(self.citations_sql, (event_id,)).fetchall()
+        finally:
+            self._end()
+
+    def site_events(self, slug: str) -> tuple[list[Row], list[Row]]:
+        """The events of the site `slug` in the library's order, and their citations."""
+        execute = self.connection.execute
+        self._begin()
+        try:
+            (site_id,) = execute(self.site_sql, (slug,)).fetchone()
+            return (
+                execute(self.site_events_sql, (site_id,)).fetchall(),
+                execute(self.site_citations_sql, (site_id,)).fetchall(),
+            )
+        finally:
+            self._end()
+
+    @property
+    def _event_id_index(self) -> int:
+        index = getattr(self, "_id_index", None)
+        if index is None:
+            cursor = self.connection.execute(f"SELECT {self.EVENT_COLUMNS} WHERE 1 = 0")
+            names = [column[0] for column in cursor.description]
+            index = self._id_index = names.index("id")
+            if self.postgres:
+                self.connection.rollback()
+        return int(index)
+
+
+# PostgreSQL -----------------------------------------------------------------------
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL (`postgresql+psycopg://...`) as psycopg and psql take it."""
+    scheme, rest = url.split("://", 1)
+    return ("postgresql" if scheme.startswith("postgres") else scheme) + "://" + rest
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def copy_rows(url: str, rows: Generated) -> float:
+    """COPY the generated rows into the empty migrated registry at `url`; returns seconds.
+
+    psycopg 3 `COPY ... FROM STDIN` (text format, `Copy.write_row`), one table's rows
+    per statement, committed every 10,000 records as the import commits (events with
+    their citations). The rows are the SQLite baseline's: timestamps are naive UTC text,
+    read as UTC by setting the session's time zone (the stored instants then equal the
+    import's); dates, JSON and vocabulary values are text PostgreSQL parses as it would
+    parameters. The triggers of revision 0005 fire as they do for the import.
+    """
+    import psycopg
+
+    connection = psycopg.connect(libpq_url(url))
+    try:
+        connection.execute("SET TIME ZONE 'UTC'")
+        connection.commit()
+
+        def copy(table: str, columns: Sequence[str], part: Sequence[Row]) -> None:
+            statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            with connection.cursor() as cursor, cursor.copy(statement) as stream:
+                for row in part:
+                    stream.write_row(row)
+
+        started = time.perf_counter()
+        for table, columns, table_rows in (
+            ("site", SITE_COLUMNS, rows.sites),
+            ("monument", MONUMENT_COLUMNS, rows.monuments),
+            ("source", SOURCE_COLUMNS, rows.sources),
+        ):
+            for start in range(0, len(table_rows), TRANSACTION_SIZE):
+                copy(table, columns, table_rows[start : start + TRANSACTION_SIZE])
+                connection.commit()
+        ends = rows.citation_ends
+        for start in range(0, len(rows.events), TRANSACTION_SIZE):
+            stop = min(start + TRANSACTION_SIZE, len(rows.events))
+            first_citation = ends[start - 1] if start else 0
+            copy("damage_event", EVENT_COLUMNS, rows.events[start:stop])
+            copy(
+                "source_citation", CITATION_COLUMNS, rows.citations[first_citation : ends[stop - 1]]
+            )
+            connection.commit()
+        return time.perf_counter() - started
+    finally:
+        connection.close()
+
+
+def compare_postgres(url: str, other: str, *, window: int | None = None) -> dict[str, int]:
+    """Rows of each table that differ between two PostgreSQL registries (ids included).
+
+    As `compare_tables`, with `window` reading five runs of ids per table; the rows of
+    both are read into this process as text (two databases cannot be joined) and
+    compared as multisets.
+    """
+    from collections import Counter
+
+    import psycopg
+
+    mine, theirs = psycopg.connect(libpq_url(url)), psycopg.connect(libpq_url(other))
+    try:
+        differing: dict[str, int] = {}
+        for table in TABLES:
+            # As text: JSON columns come back as lists, which a Counter cannot hold.
+            columns = ", ".join(
+                f'"{name}"::text'
+                for (name,) in mine.execute(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position",
+                    (table,),
+                )
+                if name not in DERIVED.get(table, ())
+            )
+            where = ""
+            if window is not None:
+                row = mine.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()
+                top = int(row[0]) if row else 0
+                starts = sorted(
+                    {max(1, round(top * share) - window // 2) for share in (0, 0.25, 0.5, 0.75, 1)}
+                )
+                where = "WHERE " + " OR ".join(
+                    f"id BETWEEN {start} AND {start + window - 1}" for start in starts
+                )
+            query = f"SELECT {columns} FROM {table} {where}"
+            one = Counter(mine.execute(query).fetchall())
+            two = Counter(theirs.execute(query).fetchall())
+            differing[table] = sum(((one - two) + (two - one)).values())
+        return differing
+    finally:
+        mine.close()
+        theirs.close()

@@ -14,7 +14,15 @@ in one run, against baselines built in the same run:
    them, and `--confidence contested`) interleaved with the export, `--repeats` times;
 4. `registry --help` as a ratio to `python -c "import click"`;
 5. start-up: whole data commands (`list sites`, `show event`, `add-event`) as a ratio to
-   `sqlite-utils query` on the same file, interleaved, where sqlite-utils is installed.
+   `sqlite-utils query` on the same file, interleaved, where sqlite-utils is installed;
+6. in-process `Registry.get_event` and `Registry.list_events(site=...)` against
+   hand-written SQL of the same rows;
+7. with `--postgres-url` (or REGISTRY_TEST_POSTGRES_URL): `registry import` into a fresh
+   migrated PostgreSQL database against psycopg 3 `COPY ... FROM STDIN` of the same rows
+   into the same schema, the in-process reads there, and `list events --site` and `show
+   event` whole-process against a psycopg one-liner reading the same rows;
+8. with `--sizes 100000,1000000`: the import comparisons at each size, and how the cost
+   per event grows with the size (linearity).
 
 Every comparison runs its sides alternately, several times, and reports medians.
 
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gc
 import json
 import os
@@ -49,6 +58,8 @@ import measure
 import synthetic
 
 BENCH_DIR = Path(__file__).resolve().parent
+# Where `--postgres-url` defaults from: the variable the PostgreSQL tests read.
+POSTGRES_ENV = "REGISTRY_TEST_POSTGRES_URL"
 # Up to this many events every row is compared after the import; above, windows of
 # VERIFY_WINDOW ids spread over each table, which keeps the check to seconds.
 VERIFY_ALL_UP_TO = 20_000
@@ -177,6 +188,9 @@ class Bench:
         self.rng = random.Random(options.seed)
         self.empty: Path | None = None
         self.data: Path | None = None
+        self.postgres = (
+            Postgres(options.postgres_url, self) if options.postgres_url is not None else None
+        )
 
     def path(self, name: str) -> Path:
         path = self.workdir / name
@@ -191,8 +205,11 @@ class Bench:
         return f"sqlite:///{path}"
 
     def cli(self, database: Path, *args: str, log: str, **kwargs: Any) -> measure.ChildRun:
+        return self.cli_url(self.url(database), *args, log=log, **kwargs)
+
+    def cli_url(self, url: str, *args: str, log: str, **kwargs: Any) -> measure.ChildRun:
         return measure.run_child(
-            [*self.registry, "--db", self.url(database), *args],
+            [*self.registry, "--db", url, *args],
             env=self.env,
             log=self.path(log),
             **kwargs,
@@ -210,6 +227,8 @@ class Bench:
         shutil.copyfile(self.empty, database)
 
     def cleanup(self) -> None:
+        if self.postgres is not None:
+            self.postgres.drop_all()
         if self.options.keep:
             self.say(f"kept the working files in {self.workdir}")
             return
@@ -224,6 +243,63 @@ class Bench:
                     candidate.unlink(missing_ok=True)
 
 
+class Postgres:
+    """Scratch databases on a PostgreSQL server, made through its `postgres` database.
+
+    `registry init` migrates one empty database once (`bench_<pid>_empty`); every other
+    is `CREATE DATABASE bench_<pid>_<n> TEMPLATE` it, so no measured command pays for
+    migrations. All are dropped at the end, whatever happened.
+    """
+
+    def __init__(self, server_url: str, bench: Bench) -> None:
+        import sqlalchemy as sa
+
+        from heritage_registry.db import resolve_url
+
+        self.bench = bench
+        self.server = sa.make_url(resolve_url(server_url))
+        self.admin = baseline.libpq_url(self.url_of("postgres"))
+        self.prefix = f"bench_{os.getpid()}"
+        self.count = 0
+        self.live: list[str] = []
+        self.template: str | None = None
+
+    def url_of(self, name: str) -> str:
+        return str(self.server.set(database=name).render_as_string(hide_password=False))
+
+    def _admin(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin, autocommit=True) as connection:
+            connection.execute(statement)
+
+    def create(self) -> str:
+        """A fresh, migrated, empty registry; its URL."""
+        if self.template is None:
+            self.template = f"{self.prefix}_empty"
+            self._admin(f'CREATE DATABASE "{self.template}"')
+            self.live.append(self.template)
+            self.bench.cli_url(self.url_of(self.template), "init", log="pg-init.log")
+        self.count += 1
+        name = f"{self.prefix}_{self.count}"
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self.live.append(name)
+        return self.url_of(name)
+
+    def drop(self, url: str) -> None:
+        name = baseline.database_name(url)
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if name in self.live:
+            self.live.remove(name)
+
+    def drop_all(self) -> None:
+        for name in list(reversed(self.live)):
+            try:
+                self.drop(self.url_of(name))
+            except Exception as exc:  # the rest still go; say which one stayed
+                self.bench.say(f"could not drop the database {name}: {exc}")
+
+
 def registry_command() -> list[str]:
     """The `registry` executable installed next to this interpreter, else `-m`."""
     executable = Path(sys.executable).parent / "registry"
@@ -235,19 +311,43 @@ def registry_command() -> list[str]:
 # The measurements ---------------------------------------------------------------------
 
 
-def bench_import(bench: Bench, results: Results) -> Path:
-    """Generate the file, time the baseline and the import; returns the imported registry."""
-    data = bench.data = bench.path("registry.jsonl")
+@dataclass
+class Imported:
+    """What an import comparison left: the registries, and the medians in seconds."""
+
+    events: int
+    database: Path
+    import_seconds: float
+    baseline_seconds: float
+    postgres_url: str | None = None
+    postgres_import_seconds: float | None = None
+    postgres_copy_seconds: float | None = None
+
+
+def bench_import(
+    bench: Bench, results: Results, shape: synthetic.Shape, *, main: bool = True
+) -> Imported:
+    """Generate the file, time the baselines and the imports; returns the registries.
+
+    With `main` false (the smaller sizes of `--sizes`) nothing is added to the table:
+    the medians go to the JSON and into the linearity rows, and the registries are
+    removed.
+    """
+    tag = "" if main else f"-{shape.events}"
+    data = bench.path(f"registry{tag}.jsonl")
+    if main:
+        bench.data = data
     bench.say(
-        f"generating {bench.shape.events:,} events, {bench.shape.sites:,} sites, "
-        f"{bench.shape.monuments:,} monuments, {bench.shape.sources:,} sources"
+        f"generating {shape.events:,} events, {shape.sites:,} sites, "
+        f"{shape.monuments:,} monuments, {shape.sources:,} sources"
     )
     started = time.perf_counter()
-    generated = synthetic.generate(bench.shape, data)
-    results.info["generate_seconds"] = round(time.perf_counter() - started, 2)
-    results.info["file_mb"] = round(generated.bytes / 1_048_576, 1)
-    results.info["counts"] = generated.counts
-    results.info["distinct_edtf_strings"] = generated.distinct_dates
+    generated = synthetic.generate(shape, data)
+    info: dict[str, Any] = results.info if main else {}
+    info["generate_seconds"] = round(time.perf_counter() - started, 2)
+    info["file_mb"] = round(generated.bytes / 1_048_576, 1)
+    info["counts"] = generated.counts
+    info["distinct_edtf_strings"] = generated.distinct_dates
     bench.say(
         f"wrote {data.name}: {generated.bytes / 1_048_576:,.0f} MB, {generated.counts}, "
         f"{generated.distinct_dates:,} distinct EDTF strings"
@@ -256,7 +356,7 @@ def bench_import(bench: Bench, results: Results) -> Path:
     repeats = bench.options.repeats
     import_runs: list[measure.ChildRun] = []
     baseline_runs: list[float] = []
-    imported, plain = bench.path("registry.db"), bench.path("baseline.db")
+    imported, plain = bench.path(f"registry{tag}.db"), bench.path(f"baseline{tag}.db")
     for attempt in range(repeats):
         # Each side into a fresh copy of the empty registry, the order alternating so
         # that neither always finds the disk cache the other warmed.
@@ -274,25 +374,41 @@ def bench_import(bench: Bench, results: Results) -> Path:
                 run = bench.cli(imported, "import", str(data), log="import.log")
                 import_runs.append(run)
                 bench.say(f"import took {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
+    postgres = bench_postgres_import(bench, info, shape, data, generated)
     del generated
     gc.collect()
-    results.info["import_seconds_runs"] = [round(run.seconds, 2) for run in import_runs]
-    results.info["import_baseline_seconds_runs"] = [round(value, 2) for value in baseline_runs]
+    info["import_seconds_runs"] = [round(run.seconds, 2) for run in import_runs]
+    info["import_baseline_seconds_runs"] = [round(value, 2) for value in baseline_runs]
     import_seconds = measure.median([run.seconds for run in import_runs])
     import_peak = max(run.peak_rss_mb for run in import_runs)
     baseline_seconds = measure.median(baseline_runs)
 
-    window = None if bench.shape.events <= VERIFY_ALL_UP_TO else VERIFY_WINDOW
+    window = None if shape.events <= VERIFY_ALL_UP_TO else VERIFY_WINDOW
     differing = baseline.compare_tables(imported, plain, window=window)
-    results.info["baseline_rows_differing"] = differing
-    results.info["baseline_compared"] = (
+    info["baseline_rows_differing"] = differing
+    info["baseline_compared"] = (
         "every row" if window is None else f"5 windows of {window} ids per table"
     )
     if any(differing.values()):
         raise SystemExit(f"the baseline did not write what the import wrote: {differing}")
     bench.say("baseline and import hold the same rows")
+    done = Imported(shape.events, imported, import_seconds, baseline_seconds)
+    if postgres is not None:
+        done.postgres_url, done.postgres_import_seconds, done.postgres_copy_seconds = (
+            postgres[0],
+            measure.median(postgres[1]),
+            measure.median(postgres[2]),
+        )
+    if not main:
+        remove_database(plain)
+        remove_database(imported)
+        data.unlink()
+        if done.postgres_url is not None and bench.postgres is not None:
+            bench.postgres.drop(done.postgres_url)
+        results.info.setdefault("sizes", {})[str(shape.events)] = info
+        return done
 
-    events = f"{bench.shape.events:,} events"
+    events = f"{shape.events:,} events"
     runs = f"median of {repeats}"
     results.add(
         Metric("import_seconds", f"`registry import`, {events}", import_seconds, "s", note=runs)
@@ -318,9 +434,109 @@ def bench_import(bench: Bench, results: Results) -> Path:
             ratio >= 0.3,
         )
     )
+    add_postgres_import_metrics(bench, results, done)
     if not bench.options.keep_baseline_db:
         remove_database(plain)
-    return imported
+    return done
+
+
+def bench_postgres_import(
+    bench: Bench,
+    info: dict[str, Any],
+    shape: synthetic.Shape,
+    data: Path,
+    generated: synthetic.Generated,
+) -> tuple[str, list[float], list[float]] | None:
+    """`registry import` into PostgreSQL against psycopg COPY of the same rows, interleaved.
+
+    Each side into a fresh database made from the migrated template. The last import's
+    database is kept for the read measurements (its URL is returned with the runs);
+    the rest are dropped once compared or replaced.
+    """
+    postgres = bench.postgres
+    if postgres is None:
+        return None
+    repeats = bench.options.repeats
+    import_runs: list[measure.ChildRun] = []
+    copy_runs: list[float] = []
+    imported: str | None = None
+    copied: str | None = None
+    for attempt in range(repeats):
+        for side in ("copy", "import") if attempt % 2 == 0 else ("import", "copy"):
+            url = postgres.create()
+            if side == "copy":
+                if copied is not None:
+                    postgres.drop(copied)
+                copied = url
+                bench.say(f"PostgreSQL baseline {attempt + 1}/{repeats}: psycopg COPY of the rows")
+                copy_runs.append(baseline.copy_rows(url, generated))
+                bench.say(f"COPY took {copy_runs[-1]:.1f} s")
+            else:
+                if imported is not None:
+                    postgres.drop(imported)
+                imported = url
+                bench.say(f"registry import into PostgreSQL {attempt + 1}/{repeats}")
+                run = bench.cli_url(url, "import", str(data), log="pg-import.log")
+                import_runs.append(run)
+                bench.say(f"import took {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
+    assert imported is not None
+    assert copied is not None
+    window = None if shape.events <= VERIFY_ALL_UP_TO else VERIFY_WINDOW
+    differing = baseline.compare_postgres(imported, copied, window=window)
+    postgres.drop(copied)
+    info["postgres_baseline_rows_differing"] = differing
+    if any(differing.values()):
+        raise SystemExit(f"the COPY baseline did not write what the import wrote: {differing}")
+    bench.say("COPY baseline and PostgreSQL import hold the same rows")
+    info["postgres_import_seconds_runs"] = [round(run.seconds, 2) for run in import_runs]
+    info["postgres_import_peak_rss_mb"] = round(max(run.peak_rss_mb for run in import_runs), 1)
+    info["postgres_copy_seconds_runs"] = [round(value, 2) for value in copy_runs]
+    return imported, [run.seconds for run in import_runs], copy_runs
+
+
+def add_postgres_import_metrics(bench: Bench, results: Results, done: Imported) -> None:
+    """The PostgreSQL import rows: events per second of each side, and their ratio."""
+    keys = (
+        "postgres_import_events_per_s",
+        "postgres_copy_events_per_s",
+        "postgres_import_ratio",
+    )
+    if done.postgres_import_seconds is None or done.postgres_copy_seconds is None:
+        for key in keys:
+            results.add(Metric(key, f"PostgreSQL: {key}", None, "", note="no --postgres-url"))
+        return
+    runs = f"median of {bench.options.repeats}"
+    imported = done.events / done.postgres_import_seconds
+    copied = done.events / done.postgres_copy_seconds
+    results.add(
+        Metric(
+            "postgres_import_events_per_s",
+            f"PostgreSQL: `registry import`, {done.events:,} events",
+            imported,
+            "events/s",
+            note=f"{done.postgres_import_seconds:.1f} s, {runs}",
+        )
+    )
+    results.add(
+        Metric(
+            "postgres_copy_events_per_s",
+            "PostgreSQL: psycopg `COPY ... FROM STDIN` baseline",
+            copied,
+            "events/s",
+            note=f"{done.postgres_copy_seconds:.1f} s, {runs}",
+        )
+    )
+    ratio = done.postgres_copy_seconds / done.postgres_import_seconds
+    results.add(
+        Metric(
+            "postgres_import_ratio",
+            "PostgreSQL import speed vs COPY (COPY s / import s, medians)",
+            ratio,
+            "x",
+            "≥ 0.50x",
+            ratio >= 0.5,
+        )
+    )
 
 
 def remove_database(path: Path) -> None:
@@ -435,6 +651,238 @@ def bench_summary(bench: Bench, results: Results, database: Path) -> None:
             ratio < 3,
         )
     )
+
+
+def random_uids(bench: Bench, database: Path, count: int) -> list[str]:
+    """`count` event uids drawn at random (by row id, so without reading every uid)."""
+    connection = sqlite3.connect(database)
+    try:
+        (top,) = connection.execute("SELECT COALESCE(MAX(id), 0) FROM damage_event").fetchone()
+        ids = bench.rng.sample(range(1, int(top) + 1), min(count, int(top)))
+        return [
+            uid
+            for (uid,) in connection.execute(
+                f"SELECT uid FROM damage_event WHERE id IN ({', '.join(map(str, ids))})"
+            )
+        ]
+    finally:
+        connection.close()
+
+
+def bench_reads(
+    bench: Bench,
+    results: Results,
+    database: Path,
+    postgres_url: str | None,
+    uids: list[str],
+    slugs: list[str],
+) -> None:
+    """In-process `get_event` and `list_events(site=...)` against hand-written SQL.
+
+    On SQLite, and on the PostgreSQL import's database when there is one: for each uid
+    (each site) the library call and the SQL that reads the same rows
+    (`baseline.EventQueries`), alternating which goes first; medians of each and their
+    ratio. A few calls of each first, untimed, so statement compilation is not charged.
+    """
+    engines: list[tuple[str, str, Any, str]] = [("", "SQLite", baseline.connect(database), "?")]
+    if postgres_url is not None:
+        import psycopg
+
+        # Statistics first, as autovacuum would gather them sooner or later: a freshly
+        # loaded database has none, and the planner then joins citations through their
+        # sources (a scan per source), which made the SQL side 10x slower than the
+        # library's, whose statements happen to plan well. Both sides read after it.
+        with psycopg.connect(baseline.libpq_url(postgres_url), autocommit=True) as analyze:
+            analyze.execute("ANALYZE")
+        engines.append(
+            ("postgres_", "PostgreSQL", psycopg.connect(baseline.libpq_url(postgres_url)), "%s")
+        )
+    from heritage_registry.registry import Registry
+
+    for prefix, engine, connection, marker in engines:
+        url = bench.url(database) if not prefix else str(postgres_url)
+        registry = Registry.open(url, migrate=False)
+        queries = baseline.EventQueries(connection, marker)
+        try:
+            bench.say(
+                f"{engine}: get_event over {len(uids):,} uids, list_events over "
+                f"{len(slugs):,} sites, against SQL"
+            )
+            sides: dict[str, tuple[Callable[[str], object], Callable[[str], object], list[str]]] = {
+                "get_event": (registry.get_event, queries.event, uids),
+                "list_events": (
+                    functools.partial(list_site_events, registry),
+                    queries.site_events,
+                    slugs,
+                ),
+            }
+            for name, (library, sql, keys) in sides.items():
+                for key in keys[:3]:
+                    library(key)
+                    sql(key)
+                library_ms, sql_ms = alternate(library, sql, keys)
+                lib_median, sql_median = measure.median(library_ms), measure.median(sql_ms)
+                ratio = lib_median / sql_median
+                what = (
+                    f"`get_event` median over {len(keys):,} uids"
+                    if name == "get_event"
+                    else f"`list_events(site=...)` median over {len(keys):,} sites"
+                )
+                results.add(Metric(f"{prefix}{name}_ms", f"{engine}: {what}", lib_median, "ms"))
+                results.add(
+                    Metric(
+                        f"{prefix}{name}_sql_ms",
+                        f"{engine}: hand-written SQL of the same rows, median",
+                        sql_median,
+                        "ms",
+                    )
+                )
+                target = "< 4x" if name == "get_event" else ""
+                results.add(
+                    Metric(
+                        f"{prefix}{name}_ratio",
+                        f"{engine}: `{name}` vs SQL (library ms / SQL ms, medians)",
+                        ratio,
+                        "x",
+                        target,
+                        ratio < 4 if target else None,
+                    )
+                )
+        finally:
+            registry.close()
+            connection.close()
+
+
+def list_site_events(registry: Any, slug: str) -> object:
+    return registry.list_events(site=slug)
+
+
+def alternate(
+    first: Callable[[str], object], second: Callable[[str], object], keys: Sequence[str]
+) -> tuple[list[float], list[float]]:
+    """Each of two calls on every key, in ms, alternating which goes first."""
+    one: list[float] = []
+    two: list[float] = []
+    for index, key in enumerate(keys):
+        order = ((first, one), (second, two))
+        for call, into in order if index % 2 == 0 else order[::-1]:
+            started = time.perf_counter()
+            call(key)
+            into.append((time.perf_counter() - started) * 1000)
+    return one, two
+
+
+# A psycopg one-liner: argv URL ARG STATEMENT...; prints the rows of each statement, each
+# taking ARG as its one parameter. What a script reading the same rows would do.
+PSYCOPG_QUERY = """
+import sys, psycopg
+url, arg, *statements = sys.argv[1:]
+with psycopg.connect(url) as connection:
+    for statement in statements:
+        for row in connection.execute(statement, (arg,)):
+            print(row)
+"""
+
+
+def bench_postgres_startup(bench: Bench, results: Results, url: str) -> None:
+    """`list events --site` and `show event` on PostgreSQL, whole process, against a
+    psycopg one-liner reading the same rows, interleaved, `--startup-runs` times."""
+    import psycopg
+
+    with psycopg.connect(baseline.libpq_url(url)) as connection:
+        # The site with most events, and one event of it.
+        row = connection.execute(
+            "SELECT s.slug, COUNT(*), MIN(e.uid) FROM damage_event AS e"
+            " JOIN site AS s ON s.id = e.site_id GROUP BY s.slug ORDER BY 2 DESC, 1 LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    slug, count, uid = row
+    queries = baseline.EventQueries(None, "%s")
+    by_slug = "(SELECT id FROM site WHERE slug = %s)"
+    by_uid = "(SELECT id FROM damage_event WHERE uid = %s)"
+    site_events = queries.site_events_sql.replace("%s", by_slug)
+    site_citations = queries.site_citations_sql.replace("%s", by_slug)
+    citations = queries.citations_sql.replace("%s", by_uid)
+    one_liner = [sys.executable, "-c", PSYCOPG_QUERY, baseline.libpq_url(url)]
+    argv = {
+        "list_site": [*bench.registry, "--db", url, "list", "events", "--site", slug],
+        "list_site_sql": [*one_liner, slug, site_events, site_citations],
+        "show_event": [*bench.registry, "--db", url, "show", "event", uid],
+        "show_event_sql": [*one_liner, uid, queries.event_sql, citations],
+    }
+    runs = bench.options.startup_runs
+    bench.say(f"PostgreSQL start-up: {', '.join(argv)}, {runs} runs each, interleaved")
+    for command in argv.values():
+        measure.run_child(command, env=bench.env)
+    seconds: dict[str, list[float]] = {name: [] for name in argv}
+    names = list(argv)
+    for attempt in range(runs):
+        for name in names[attempt % len(names) :] + names[: attempt % len(names)]:
+            seconds[name].append(measure.run_child(argv[name], env=bench.env).seconds * 1000)
+    labels = {
+        "list_site": f"`list events --site SLUG` ({count:,} events)",
+        "show_event": "`show event UID`",
+    }
+    for name, label in labels.items():
+        mine, theirs = measure.median(seconds[name]), measure.median(seconds[f"{name}_sql"])
+        results.add(Metric(f"postgres_{name}_ms", f"PostgreSQL: {label} median", mine, "ms"))
+        results.add(
+            Metric(
+                f"postgres_{name}_sql_ms",
+                "PostgreSQL: psycopg one-liner reading the same rows, median",
+                theirs,
+                "ms",
+            )
+        )
+        results.add(
+            Metric(
+                f"postgres_{name}_ratio",
+                f"PostgreSQL: {label} vs psycopg one-liner, whole process",
+                mine / theirs,
+                "x",
+            )
+        )
+
+
+def add_linearity(results: Results, smaller: Imported, larger: Imported) -> None:
+    """How the import's cost per event grows from one size to a larger one, both engines.
+
+    Ratio = (seconds at the larger size / seconds at the smaller) / (larger / smaller
+    events): 1.0 is linear; the issue's target is at most 1.3 (the 1M run within 1.3x of
+    ten times the 100k run), for the baselines too.
+    """
+    scale = larger.events / smaller.events
+    sides = [
+        ("import", "`registry import`", smaller.import_seconds, larger.import_seconds),
+        ("baseline", "sqlite3 baseline", smaller.baseline_seconds, larger.baseline_seconds),
+        (
+            "postgres_import",
+            "PostgreSQL `registry import`",
+            smaller.postgres_import_seconds,
+            larger.postgres_import_seconds,
+        ),
+        (
+            "postgres_copy",
+            "PostgreSQL COPY baseline",
+            smaller.postgres_copy_seconds,
+            larger.postgres_copy_seconds,
+        ),
+    ]
+    for key, label, small, large in sides:
+        if small is None or large is None:
+            continue
+        ratio = (large / small) / scale
+        results.add(
+            Metric(
+                f"linearity_{key}_{smaller.events}_{larger.events}",
+                f"{label}: cost per event at {larger.events:,} vs at {smaller.events:,}",
+                ratio,
+                "x",
+                "≤ 1.30x",
+                ratio <= 1.3,
+                note=f"{small:.1f} s → {large:.1f} s for {scale:g}x the events",
+            )
+        )
 
 
 def count_dates(database: Path) -> int:
@@ -1004,6 +1452,31 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="runs of each start-up command and of sqlite-utils timed (5)",
     )
     parser.add_argument(
+        "--get-events",
+        type=int,
+        default=500,
+        metavar="N",
+        help="random uids `get_event` is timed on, against SQL (500)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(POSTGRES_ENV) or None,
+        metavar="URL",
+        help="a PostgreSQL server on which to create scratch databases (through its "
+        "`postgres` database; each is dropped at the end), for the PostgreSQL rows; "
+        f"default: ${POSTGRES_ENV} if set, else those rows are skipped",
+    )
+    parser.add_argument(
+        "--no-postgres", action="store_true", help=f"skip PostgreSQL even if ${POSTGRES_ENV} is set"
+    )
+    parser.add_argument(
+        "--sizes",
+        metavar="N,N,...",
+        help="run the import comparisons at each size, the whole benchmark at the largest "
+        "(instead of --events), and report the cost per event of each size against the "
+        "largest: e.g. 100000,1000000",
+    )
+    parser.add_argument(
         "--workdir", help="where the files go (default: a temporary folder, removed at the end)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the files in the workdir")
@@ -1016,6 +1489,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="where to write the results as JSON (default: bench/results/<time>.json)",
     )
     options = parser.parse_args(argv)
+    if options.no_postgres:
+        options.postgres_url = None
+    if options.sizes is not None:
+        try:
+            sizes = sorted({int(part.replace("_", "")) for part in options.sizes.split(",")})
+        except ValueError:
+            parser.error("--sizes takes whole numbers separated by commas: 100000,1000000")
+        if len(sizes) < 2 or sizes[0] < 1:
+            parser.error("--sizes takes at least two sizes, each at least 1")
+        options.sizes = sizes
+        options.events = sizes[-1]
     if options.summary_all_sites not in ("auto", "all") and not (
         options.summary_all_sites.isdigit() and int(options.summary_all_sites) > 0
     ):
@@ -1029,6 +1513,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "distinct_dates",
         "repeats",
         "startup_runs",
+        "get_events",
     ):
         value = getattr(options, name)
         if value is not None and value < 1:
@@ -1082,8 +1567,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         info=environment(),
     )
     try:
-        database = bench_import(bench, results)
+        smaller = [
+            bench_import(
+                bench,
+                results,
+                synthetic.Shape.for_events(size, seed=options.seed),
+                main=False,
+            )
+            for size in (options.sizes or [])[:-1]
+        ]
+        done = bench_import(bench, results, bench.shape)
+        for each in smaller:
+            add_linearity(results, each, done)
+        database = done.database
         bench_summary(bench, results, database)
+        slugs = sites_with_events(database)
+        bench_reads(
+            bench,
+            results,
+            database,
+            done.postgres_url,
+            random_uids(bench, database, options.get_events),
+            bench.rng.sample(slugs, min(options.summaries, len(slugs))),
+        )
+        if done.postgres_url is not None:
+            bench_postgres_startup(bench, results, done.postgres_url)
         if options.skip_summary_all:
             skip_summary_all(results)
         else:

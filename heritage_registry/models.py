@@ -741,7 +741,9 @@ def trusted(model: type[ModelT], **values: Any) -> ModelT:
     What `model_construct` does, without its per-field look-up of defaults: the read
     path builds one per event and citation, and that look-up was most of its cost.
     """
-    built = model.__new__(model)
+    # object's __new__, not SQLModel's: that one sets up private attributes, which the
+    # line below sets anyway.
+    built = object.__new__(model)
     object.__setattr__(built, "__dict__", values)
     object.__setattr__(built, "__pydantic_fields_set__", set(values))
     object.__setattr__(built, "__pydantic_extra__", None)

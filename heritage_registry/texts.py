@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -51,6 +52,9 @@ _WORD = re.compile(r"[^\s\-]+")
 # The most of a passage shown for a quote not found.
 PASSAGE_MAX = 300
 HASH = re.compile(r"^[0-9a-f]{64}$")
+# The longest text kept: with its source's key, hash, dates and addresses, it fits on one
+# line of an export (`exchange.reading.MAX_LINE_BYTES`, 1,000,000 bytes).
+TEXT_MAX_BYTES = 900_000
 
 
 def normalise(text: str) -> str:
@@ -231,31 +235,47 @@ def refusal(source: str, quote: str, suggestion: str | None) -> str:
 
 def public(row: SourceText) -> SourceTextPublic:
     """What the registry keeps of a source's text, as the library returns it."""
-    return kept_of_row(row, None if row.text is None else len(row.text))
-
-
-def kept_columns() -> list[sa.ColumnElement[Any]]:
-    """The columns `kept_of_row` reads: the text's length, not the text itself."""
-    table = TEXT_TABLE
-    return [
-        table.c.sha256,
-        sa.func.length(table.c.text).label("characters"),
-        table.c.retrieved,
-        table.c.url,
-        table.c.archived_url,
-        table.c.attached_at,
-    ]
-
-
-def kept_of_row(row: Any, characters: int | None = None) -> SourceTextPublic:
-    """A `SourceTextPublic` of a row of `kept_columns` (or of the table, and its length)."""
     return SourceTextPublic(
         sha256=row.sha256,
-        characters=getattr(row, "characters", characters),
+        characters=None if row.text is None else len(row.text),
         retrieved=row.retrieved,
         url=row.url,
         archived_url=row.archived_url,
         attached_at=aware(row.attached_at),
+    )
+
+
+KEPT_PREFIX = "text_"
+
+
+def kept_columns() -> list[sa.ColumnElement[Any]]:
+    """The columns `kept_of_row` reads, named with `KEPT_PREFIX` so that they can share a
+    row with the source's own (`url`): the text's length, not the text itself."""
+    table = TEXT_TABLE
+    return [
+        column.label(KEPT_PREFIX + name)
+        for name, column in (
+            ("sha256", table.c.sha256),
+            ("characters", sa.func.length(table.c.text)),
+            ("retrieved", table.c.retrieved),
+            ("url", table.c.url),
+            ("archived_url", table.c.archived_url),
+            ("attached_at", table.c.attached_at),
+        )
+    ]
+
+
+def kept_of_row(row: Any) -> SourceTextPublic | None:
+    """The `SourceTextPublic` of a row with `kept_columns`; None where the source has none."""
+    if row.text_sha256 is None:
+        return None
+    return SourceTextPublic(
+        sha256=row.text_sha256,
+        characters=row.text_characters,
+        retrieved=row.text_retrieved,
+        url=row.text_url,
+        archived_url=row.text_archived_url,
+        attached_at=aware(row.text_attached_at),
     )
 
 
@@ -298,9 +318,19 @@ def _text(value: str) -> str:
         raise InvalidRecord("text: the text holds a character the database cannot store")
     try:
         # Line breaks and tabs are the text's own; other control characters are not text.
-        return no_controls(text, lines=True)
+        text = no_controls(text, lines=True)
     except ValueError as exc:
         raise InvalidRecord(f"text: {exc}") from None
+    # Measured as an export writes it (JSON, UTF-8), so that every kept text fits on one
+    # line of JSON Lines, which an import reads up to MAX_LINE_BYTES: a text kept but not
+    # exportable would be lost on the way to another database.
+    if len(json.dumps(text, ensure_ascii=False).encode()) > TEXT_MAX_BYTES:
+        raise InvalidRecord(
+            f"text: too long to keep: at most {TEXT_MAX_BYTES:,} bytes of UTF-8 (line breaks "
+            "and quotation marks count twice); keep the original by its hash (--sha256 or "
+            "--hash-file) and attach the part its quotes come from"
+        )
+    return text
 
 
 def attach(

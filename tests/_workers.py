@@ -34,6 +34,7 @@ from click.testing import CliRunner
 from heritage_registry import exchange
 from heritage_registry.cli import main as registry_command
 from heritage_registry.errors import DuplicateSlug
+from heritage_registry.exchange import inserts, validate, writer
 from heritage_registry.models import CITATION_TABLE, EVENT_TABLE
 from heritage_registry.registry import Registry
 
@@ -282,8 +283,8 @@ def import_file(
     (`committed`). Events are counted from the rows the import hands the driver.
     """
     # Set in the child only, before the import starts: the parent keeps the defaults.
-    exchange.TRANSACTION_SIZE = transaction_size
-    exchange.BATCH_SIZE = batch_size
+    writer.TRANSACTION_SIZE = transaction_size
+    validate.BATCH_SIZE = batch_size
     # A killed import cannot remove its staging file; keep it in the test's folder.
     tempfile.tempdir = scratch
     inserted = 0
@@ -323,7 +324,7 @@ def import_file(
 
             # Counted where the import hands rows to the driver: on PostgreSQL they go by
             # COPY on the driver's cursor, which SQLAlchemy's cursor events do not see.
-            write_rows = exchange._Insert.run
+            write_rows = inserts._Insert.run
 
             def count_events(insert: Any, connection: sa.Connection, rows: Any) -> None:
                 nonlocal inserted
@@ -331,7 +332,7 @@ def import_file(
                 if insert.sql.startswith(events_insert):
                     inserted += len(rows)
 
-            exchange._Insert.run = count_events  # type: ignore[method-assign]
+            inserts._Insert.run = count_events  # type: ignore[method-assign]
 
             @sa.event.listens_for(registry.engine, "commit")
             def on_commit(_conn: sa.Connection) -> None:

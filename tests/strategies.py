@@ -244,7 +244,37 @@ def registry_contents(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
         "monuments": monument_list,
         "sources": source_list,
         "events": event_list,
+        "texts": draw(source_texts(keys, event_list)),
     }
+
+
+@st.composite
+def source_texts(
+    draw: st.DrawFn, keys: list[str], event_list: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Texts for some of the sources, attached once the events cite them: a text holding
+    every quote cited from it, so that each is found in it (a merge checks them again),
+    or only an original's hash."""
+    found = []
+    for key in draw(st.lists(st.sampled_from(keys), unique=True, max_size=len(keys))):
+        quotes = [
+            citation["quote"]
+            for event in event_list
+            for citation in event["citations"]
+            if citation["source"] == key
+        ]
+        given: dict[str, Any] = {
+            "key": key,
+            "retrieved": draw(st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31))),
+            "url": draw(optional(st.just(f"https://example.org/{key}"))),
+            "archived_url": draw(optional(st.just(f"https://web.archive.org/{key}"))),
+        }
+        if draw(st.booleans()):
+            given["sha256"] = draw(st.text("0123456789abcdef", min_size=64, max_size=64))
+        else:
+            given["text"] = "\n\n".join([draw(text(40)), *draw(st.permutations(quotes))])
+        found.append(given)
+    return found
 
 
 # Hostile input --------------------------------------------------------------------

@@ -1,23 +1,29 @@
 """The benchmark runs end to end at a small scale and reports every metric as a number.
 
 No timing is asserted: the numbers depend on the machine. What is checked is that
-`bench/run.py` completes (which includes its own check that the sqlite3 baseline wrote
-exactly the rows the import wrote) and that its JSON carries each metric.
+`bench/run.py` completes (which includes its own check that the sqlite3 baseline, and on
+PostgreSQL the COPY baseline, wrote exactly the rows the import wrote) and that its JSON
+carries each metric. The PostgreSQL rows need REGISTRY_TEST_POSTGRES_URL; without it
+their test skips and says why.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
+POSTGRES_ENV = "REGISTRY_TEST_POSTGRES_URL"
+TABLES = ["site", "monument", "source", "damage_event", "source_citation"]
 
 METRICS = [
     "import_seconds",
@@ -44,6 +50,34 @@ METRICS = [
     "help_ms",
     "import_click_ms",
     "help_ratio",
+    "get_event_ms",
+    "get_event_sql_ms",
+    "get_event_ratio",
+    "list_events_ms",
+    "list_events_sql_ms",
+    "list_events_ratio",
+    "linearity_import_1000_2000",
+    "linearity_baseline_1000_2000",
+]
+# Reported where a PostgreSQL server is named (REGISTRY_TEST_POSTGRES_URL).
+POSTGRES_METRICS = [
+    "postgres_import_events_per_s",
+    "postgres_copy_events_per_s",
+    "postgres_import_ratio",
+    "linearity_postgres_import_1000_2000",
+    "linearity_postgres_copy_1000_2000",
+    "postgres_get_event_ms",
+    "postgres_get_event_sql_ms",
+    "postgres_get_event_ratio",
+    "postgres_list_events_ms",
+    "postgres_list_events_sql_ms",
+    "postgres_list_events_ratio",
+    "postgres_list_site_ms",
+    "postgres_list_site_sql_ms",
+    "postgres_list_site_ratio",
+    "postgres_show_event_ms",
+    "postgres_show_event_sql_ms",
+    "postgres_show_event_ratio",
 ]
 # Reported where sqlite-utils is installed (a development tool, not a dependency).
 STARTUP_METRICS = [
@@ -59,13 +93,31 @@ def _has_sqlite_utils() -> bool:
     )
 
 
-def test_small_run_reports_every_metric(tmp_path: Path) -> None:
-    out = tmp_path / "results.json"
+def _is_number(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The small benchmark, run once for the tests below: its JSON.
+
+    On the PostgreSQL server the PostgreSQL tests use (REGISTRY_TEST_POSTGRES_URL, which
+    `bench/run.py` reads as its `--postgres-url`) where one is named, else without it.
+    """
+    out = tmp_path_factory.mktemp("bench") / "results.json"
     command = [
         sys.executable,
         "bench/run.py",
-        "--events",
-        "2000",
+        # The import comparisons at 1,000 events, then everything at 2,000: the linearity rows.
+        "--sizes",
+        "1000,2000",
+        "--get-events",
+        "50",
         "--sites",
         "200",
         "--monuments",
@@ -88,19 +140,25 @@ def test_small_run_reports_every_metric(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "| Metric | Value | Target | Result |" in done.stdout
+    results: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return results
 
-    results = json.loads(out.read_text(encoding="utf-8"))
+
+def test_small_run_reports_every_metric(small_run: dict[str, Any]) -> None:
+    results = small_run
     assert results["shape"]["events"] == 2000
-    assert results["info"]["baseline_rows_differing"] == dict.fromkeys(
-        ["site", "monument", "source", "damage_event", "source_citation"], 0
-    )
+    assert results["info"]["baseline_rows_differing"] == dict.fromkeys(TABLES, 0)
     for name in METRICS:
-        value = results["metrics"][name]["value"]
-        assert isinstance(value, int | float), name
-        assert not isinstance(value, bool), name
-        assert math.isfinite(value), name
-        assert value >= 0, name
-    for name in ("import_ratio", "summary_median_ms", "summary_ratio", "help_ratio"):
+        assert _is_number(results["metrics"][name]["value"]), name
+    assert results["info"]["sizes"]["1000"]["counts"]["events"] == 1000
+    for name in (
+        "import_ratio",
+        "summary_median_ms",
+        "summary_ratio",
+        "help_ratio",
+        "get_event_ratio",
+        "linearity_import_1000_2000",
+    ):
         assert results["metrics"][name]["pass"] in (True, False), name
     assert len(results["info"]["import_seconds_runs"]) == 2
     assert results["info"]["list_events_lines"] == 2000
@@ -112,6 +170,28 @@ def test_small_run_reports_every_metric(tmp_path: Path) -> None:
             assert value > 0, name
         else:
             assert value is None, name
+    if not os.environ.get(POSTGRES_ENV):
+        for name in ("postgres_import_events_per_s", "postgres_import_ratio"):
+            assert results["metrics"][name]["value"] is None, name
+        assert "postgres_get_event_ratio" not in results["metrics"]
+
+
+@pytest.mark.postgres
+def test_small_run_reports_the_postgres_rows(request: pytest.FixtureRequest) -> None:
+    if not os.environ.get(POSTGRES_ENV):
+        pytest.skip(
+            f"{POSTGRES_ENV} is not set; set it to a PostgreSQL URL that may create databases "
+            "for the benchmark's PostgreSQL rows (import against COPY, reads)"
+        )
+    # Asked for only now, so that the skip does not wait for the run.
+    results: dict[str, Any] = request.getfixturevalue("small_run")
+    for name in POSTGRES_METRICS:
+        assert _is_number(results["metrics"][name]["value"]), name
+    assert results["metrics"]["postgres_import_ratio"]["pass"] in (True, False)
+    assert results["metrics"]["postgres_get_event_ratio"]["pass"] in (True, False)
+    # The COPY baseline wrote what the import wrote.
+    assert results["info"]["postgres_baseline_rows_differing"] == dict.fromkeys(TABLES, 0)
+    assert len(results["info"]["postgres_import_seconds_runs"]) == 2
 
 
 def test_generation_is_deterministic_and_bounds_match_the_registry(

@@ -34,11 +34,21 @@ _SECTION = re.compile(
 )
 
 
+def subcommands(group: click.Group) -> Iterator[tuple[str, click.Command]]:
+    """The commands of `group` in help order, each loaded (the top level's are loaded
+    only when asked for)."""
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
+        yield name, command
+
+
 def command_paths(
     group: click.Group = main, path: tuple[str, ...] = ()
 ) -> Iterator[tuple[str, ...]]:
     """Every command's path under `group`, groups before their commands, in help order."""
-    for name, command in group.commands.items():
+    for name, command in subcommands(group):
         yield (*path, name)
         if isinstance(command, click.Group):
             yield from command_paths(command, (*path, name))
@@ -123,7 +133,7 @@ def test_every_example_line_continuation_survives_into_the_help() -> None:
 
     def helps(group: click.Group, prefix: str) -> list[tuple[str, str]]:
         found = []
-        for name, sub in group.commands.items():
+        for name, sub in subcommands(group):
             found.append((f"{prefix}{name}", sub.help or ""))
             if isinstance(sub, click.Group):
                 found.extend(helps(sub, f"{prefix}{name} "))

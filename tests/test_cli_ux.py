@@ -12,8 +12,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from heritage_registry import Registry, cli
-from heritage_registry.cli import COMPLETIONS, main
+from heritage_registry import Registry
+from heritage_registry.cli import common, main
+from heritage_registry.cli.common import COMPLETIONS
 from tests.test_cli import (
     CITADEL,
     IANS,
@@ -184,7 +185,7 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Standard error taken for a terminal, by the command and by click's progress bar."""
     import click._termui_impl
 
-    monkeypatch.setattr(cli, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(common, "_stderr_is_terminal", lambda: True)
     monkeypatch.setattr(click._termui_impl, "isatty", lambda _stream: True)
 
 
@@ -326,10 +327,11 @@ def test_completion_fails_silently(tmp_path: Path) -> None:
 
 def test_completion_table_names_real_parameters() -> None:
     for path, completers in COMPLETIONS.items():
-        command: click.Command = main
+        command: click.Command | None = main
         for name in path:
             assert isinstance(command, click.Group), path
-            command = command.commands[name]
+            command = command.get_command(click.Context(command), name)
+        assert command is not None, path
         params = {param.name: param for param in command.params}
         for name, completer in completers.items():
             assert params[name]._custom_shell_complete is completer, (path, name)

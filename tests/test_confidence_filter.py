@@ -23,7 +23,13 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from heritage_registry import DamageEventCreate, Registry, RegistryError, confidence
+from heritage_registry import (
+    DamageEventCreate,
+    DamageEventPublic,
+    Registry,
+    RegistryError,
+    confidence,
+)
 from heritage_registry.exchange import import_jsonl
 from heritage_registry.models import CITATION_TABLE, EVENT_TABLE, SOURCE_TABLE
 from heritage_registry.vocab import Confidence, DamageLevel, Stance
@@ -134,9 +140,33 @@ def _stored(reg: Registry) -> dict[str, str | None]:
         return {uid: None if stored is None else str(stored) for uid, stored in rows}
 
 
+def _derived(reg: Registry, event: DamageEventPublic) -> Confidence:
+    """`confidence.derive` of what the registry returns: never the stored value."""
+    publishers = {source.key: source.publisher for source in reg.list_sources()}
+    return confidence.derive(
+        occurred=event.occurred,
+        damage_level=event.damage_level,
+        retracted=event.retracted_at is not None,
+        merged=event.merged_into is not None,
+        attestations=[
+            confidence.attestation(
+                stance=citation.stance,
+                publisher=publishers[citation.source],
+                source=citation.source,
+                via=citation.via,
+                claimed_occurred=citation.claimed_occurred,
+                claimed_level=citation.claimed_level,
+            )
+            for citation in event.citations
+        ],
+    )
+
+
 def _check(reg: Registry) -> None:
     every = reg.list_events()
-    derived = {event.uid: event.confidence for event in every}
+    derived = {event.uid: _derived(reg, event) for event in every}
+    # What the read path returns (the stored value where there is one) is the derivation.
+    assert {event.uid: event.confidence for event in every} == derived
     for uid, stored in _stored(reg).items():
         assert stored in (None, derived[uid].value), uid
     for wanted in Confidence:

@@ -20,8 +20,7 @@ import sqlalchemy as sa
 
 from heritage_registry import Registry, dates
 from heritage_registry.errors import AmbiguousUid, EventNotFound, InvalidRecord
-from heritage_registry.exchange import ImportFailed, import_jsonl
-from heritage_registry.formats import import_csv
+from heritage_registry.exchange import ImportFailed, import_csv, import_jsonl
 from heritage_registry.models import MonumentCreate, SiteCreate
 from tests.helpers import dump
 from tests.test_cli import (

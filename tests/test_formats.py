@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 
 from heritage_registry import Registry
-from heritage_registry.exchange import ImportFailed
-from heritage_registry.formats import (
-    CSV_COLUMNS,
+from heritage_registry.exchange import (
+    ImportFailed,
     export_events_csv,
     export_sources_csv,
-    geojson,
     import_csv,
     iter_features,
-    neutralise,
     write_geojson,
 )
+from heritage_registry.exchange.csv import CSV_COLUMNS
+from heritage_registry.exchange.geojson import geojson
+from heritage_registry.render import neutralise
 from heritage_registry.seed import load_seed
 from tests.helpers import dump
 

@@ -1,6 +1,6 @@
 """Hostile import files: refused cleanly by line, in bounded memory, writing nothing.
 
-Each file is imported through the library (`exchange.import_jsonl`, `formats.import_csv`)
+Each file is imported through the library (`exchange.import_jsonl`, `exchange.import_csv`)
 and through the command (`registry import -` reading standard input), on each engine: a
 file that cannot be imported raises `ImportFailed` (`Error: line N: ...`, exit 1 on the
 command line), never another exception or a traceback, and leaves every table as it was.
@@ -27,8 +27,7 @@ import pytest
 from click.testing import CliRunner
 
 from heritage_registry.cli import main
-from heritage_registry.exchange import MAX_LINE_BYTES, ImportFailed, import_jsonl
-from heritage_registry.formats import import_csv
+from heritage_registry.exchange import MAX_LINE_BYTES, ImportFailed, import_csv, import_jsonl
 from heritage_registry.registry import Registry
 from tests.helpers import dump
 from tests.test_hostile import (

@@ -22,11 +22,13 @@ from heritage_registry import Registry
 from heritage_registry.exchange import (
     ImportFailed,
     ImportProblems,
+    export_events_csv,
     export_jsonl,
+    export_sources_csv,
+    import_csv,
     import_jsonl,
     readable_field,
 )
-from heritage_registry.formats import export_events_csv, export_sources_csv, import_csv
 from heritage_registry.seed import load_seed
 from tests import strategies as s
 from tests.helpers import dump
@@ -235,10 +237,10 @@ def test_the_problems_come_in_the_order_of_the_lines_whatever_found_them(
 ) -> None:
     """Lines refused by pydantic, by the registry and by the merges' check, across
     batches, listed by line; of more than `PROBLEMS_SHOWN`, the first lines' are kept."""
-    from heritage_registry import exchange
+    from heritage_registry.exchange import validate
 
-    monkeypatch.setattr(exchange, "BATCH_SIZE", 3)
-    monkeypatch.setattr(exchange, "PROBLEMS_SHOWN", 4)
+    monkeypatch.setattr(validate, "BATCH_SIZE", 3)
+    monkeypatch.setattr(validate, "PROBLEMS_SHOWN", 4)
     records = [
         event(uid=f"0b7e4c1a-5d2f-4e3a-9c8b-{n:012d}", merged_into=NOWHERE) for n in range(3)
     ]
@@ -420,7 +422,7 @@ def test_any_registry_round_trips_through_its_csv_export(
 def test_a_cell_comes_back_as_it_was_whatever_apostrophes_it_carries(
     seeded: Registry, value: str
 ) -> None:
-    from heritage_registry.formats import CsvRecords
+    from heritage_registry.exchange import CsvRecords
 
     uid = seeded.add_event(
         site="palmyra", cause="fire", damage_level="minor", occurred="2015",

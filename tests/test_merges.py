@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 
 from heritage_registry import InvalidRecord, Registry
 from heritage_registry.duplicates import Reason, citation_identity
-from heritage_registry.exchange import ImportFailed, export_jsonl, import_jsonl
-from heritage_registry.formats import export_events_csv, geojson
+from heritage_registry.exchange import ImportFailed, export_events_csv, export_jsonl, import_jsonl
+from heritage_registry.exchange.geojson import geojson
 from heritage_registry.summary import build_summary
 from heritage_registry.vocab import Confidence
 from tests.helpers import after_creation, dump

@@ -1,8 +1,4 @@
-"""`registry summary`: the thin CLI wrapper over heritage_registry.summary.
-
-The command lives in heritage_registry/cli.py; until it is wired in there, these tests
-skip and say so.
-"""
+"""`registry summary`: the thin CLI wrapper over heritage_registry.summary."""
 
 from __future__ import annotations
 
@@ -18,11 +14,6 @@ from heritage_registry import Registry
 from heritage_registry.cli import main
 from heritage_registry.seed import load_seed
 from heritage_registry.summary import FORMATS, build_summary, render
-
-pytestmark = pytest.mark.skipif(
-    "summary" not in main.commands,
-    reason="the `summary` command is not wired into heritage_registry/cli.py yet",
-)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +41,8 @@ def test_summary_prints_the_library_rendering(seeded_url: str) -> None:
 
 
 def test_summary_offers_exactly_the_library_formats() -> None:
-    command = main.commands["summary"]
+    command = main.get_command(click.Context(main), "summary")
+    assert command is not None
     option = next(p for p in command.params if "--format" in p.opts)
     assert isinstance(option.type, click.Choice)
     assert tuple(option.type.choices) == FORMATS

@@ -40,7 +40,7 @@ from click.testing import CliRunner, Result
 from heritage_registry import Registry, dates, exchange, files
 from heritage_registry.cli import main
 from heritage_registry.errors import CannotWrite, ImportInterrupted, InvalidRecord
-from heritage_registry.formats import import_csv
+from heritage_registry.exchange import import_csv, validate, writer
 from heritage_registry.seed import load_seed
 from heritage_registry.summary import build_summary, render
 from tests.helpers import dump
@@ -696,8 +696,8 @@ def test_an_import_stopped_by_a_full_disk_says_what_is_in_and_completes_when_run
     sqlite_template: Path, tmpfs: Mounter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Small transactions, so that a small disk holds a few of them and a few seconds do.
-    monkeypatch.setattr(exchange, "BATCH_SIZE", 250)
-    monkeypatch.setattr(exchange, "TRANSACTION_SIZE", 500)
+    monkeypatch.setattr(validate, "BATCH_SIZE", 250)
+    monkeypatch.setattr(writer, "TRANSACTION_SIZE", 500)
     source = tmp_path / "big.jsonl"
     total = _big_import(source)
     # Room for a few transactions of events, each written to every index of its table.
@@ -729,8 +729,8 @@ def test_an_import_stopped_by_a_full_disk_says_what_is_in_and_completes_when_run
 def test_the_library_raises_import_interrupted(
     sqlite_template: Path, tmpfs: Mounter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(exchange, "BATCH_SIZE", 250)
-    monkeypatch.setattr(exchange, "TRANSACTION_SIZE", 500)
+    monkeypatch.setattr(validate, "BATCH_SIZE", 250)
+    monkeypatch.setattr(writer, "TRANSACTION_SIZE", 500)
     source = tmp_path / "big.jsonl"
     total = _big_import(source)
     where = tmpfs(

@@ -574,12 +574,12 @@ def test_a_record_added_by_another_writer_during_an_import_is_one_line(
 ) -> None:
     """A single `add-site` does not wait for imports; if it adds one of the file's records
     between the import's check and its write, the import says so and how to finish."""
-    from heritage_registry import exchange
+    from heritage_registry.exchange.writer import _Writer
 
     path = import_file(tmp_path / "file.jsonl", [str(uuid.UUID(int=n + 1)) for n in range(5)], "x")
     with Registry.open(postgres_url) as registry:
         before = dump(registry.engine)
-    load_ids = exchange._Writer._load_ids
+    load_ids = _Writer._load_ids
     added: list[str] = []
 
     def load_then_another_writer_adds_the_site(writer: Any, connection: sa.Connection) -> None:
@@ -589,7 +589,7 @@ def test_a_record_added_by_another_writer_during_an_import_is_one_line(
                 other.add_site(slug=SITE, name="Palmyra", country="SY")
             added.append(SITE)
 
-    monkeypatch.setattr(exchange._Writer, "_load_ids", load_then_another_writer_adds_the_site)
+    monkeypatch.setattr(_Writer, "_load_ids", load_then_another_writer_adds_the_site)
     refused(
         invoke(postgres_url, "import", str(path)),
         "another writer added one of the file's records (the same slug, key or uid) while it "

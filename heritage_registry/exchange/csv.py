@@ -1,4 +1,4 @@
-"""Spreadsheet and map formats: CSV export and import of events, GeoJSON export.
+"""CSV: export of events and of sources, import of events (or sources) in three layouts.
 
 CSV export writes one row per event, its site, monument and citations flattened into
 numbered columns (`citation_1_source`, `citation_1_quote`, ...), plus a file of the
@@ -25,10 +25,6 @@ on an earlier row; in `CSV_COLUMNS`, a file of such rows needs only the columns 
 `source` and `quote` (and any other citation columns). Every layout goes through the
 same validation and bulk writer as the JSON Lines import, and a problem names its
 column.
-
-GeoJSON export is a FeatureCollection of the sites and monuments that have a location,
-each with its worst known damage level and its number of events (retracted and merged
-ones left out), in WGS84 longitude/latitude as RFC 7946 and QGIS expect.
 """
 
 from __future__ import annotations
@@ -36,7 +32,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
@@ -44,23 +39,23 @@ from typing import IO, Any
 import sqlalchemy as sa
 
 from heritage_registry import confidence, dates
-from heritage_registry.exchange import (
-    FACT_FIELDS,
+from heritage_registry.exchange.importing import import_records
+from heritage_registry.exchange.problems import BadLine, ImportFailed, UnreadableFile
+from heritage_registry.exchange.reading import (
+    CSV_FIELD_LIMIT,
     MAX_LINE_BYTES,
-    BadLine,
-    ImportFailed,
-    ImportReport,
-    Progress,
-    UnreadableFile,
-    fact_uid,
-    import_records,
-    iter_event_records,
-    iter_source_records,
-    keyset_pages,
+    csv_field_limit,
     peek_head,
     unreadable_head,
 )
-from heritage_registry.models import EVENT_TABLE, MONUMENT_TABLE, SITE_TABLE
+from heritage_registry.exchange.records import (
+    FACT_FIELDS,
+    ImportReport,
+    Progress,
+    fact_uid,
+    iter_event_records,
+    iter_source_records,
+)
 from heritage_registry.registry import Registry
 from heritage_registry.render import FORMULA_STARTS, neutralise
 from heritage_registry.vocab import DamageLevel
@@ -286,6 +281,10 @@ class CsvRecords:
         return str(loc[2]) if len(loc) > 2 else ""
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
+        with csv_field_limit(CSV_FIELD_LIMIT):
+            yield from self._records()
+
+    def _records(self) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
         head, stream = peek_head(self.stream)
         _check_head(head)
         try:
@@ -420,122 +419,3 @@ def import_csv(
         by=by,
         field_name=records.field_name,
     )
-
-
-# GeoJSON --------------------------------------------------------------------------
-
-
-def _worst(rank: int | None) -> str:
-    ranked = list(DamageLevel)
-    return (ranked[rank] if rank is not None else DamageLevel.UNKNOWN).value
-
-
-def iter_features(registry: Registry, *, page: int = 1_000) -> Iterator[dict[str, Any]]:
-    """The located sites by slug, then monuments by site and slug, as GeoJSON features.
-
-    Read a page at a time, each page with the counts and worst levels of its own
-    records' events, so that memory holds a page, however large the registry.
-    """
-    sites, monuments, events = SITE_TABLE, MONUMENT_TABLE, EVENT_TABLE
-    with registry.engine.connect() as connection:
-        located_sites = sa.select(sites).where(sites.c.latitude.is_not(None))
-        for rows in keyset_pages(connection, located_sites, [(sites.c.slug, "slug")], page=page):
-            stats = _event_stats(connection, events.c.site_id, [row.id for row in rows])
-            for site in rows:
-                worst, count = stats.get(site.id, (None, 0))
-                yield _feature(
-                    site.longitude,
-                    site.latitude,
-                    {
-                        "type": "site",
-                        "slug": site.slug,
-                        "name": site.name,
-                        "country": site.country,
-                        "kind": site.kind.value,
-                        "unesco_whc_id": site.unesco_whc_id,
-                        "wikidata_qid": site.wikidata_qid,
-                        "worst_level": _worst(worst),
-                        "event_count": count,
-                    },
-                )
-        located_monuments = (
-            sa.select(monuments, sites.c.slug.label("site_slug"))
-            .join(sites, sites.c.id == monuments.c.site_id)
-            .where(monuments.c.latitude.is_not(None))
-        )
-        keys = [(sites.c.slug, "site_slug"), (monuments.c.slug, "slug")]
-        for rows in keyset_pages(connection, located_monuments, keys, page=page):
-            stats = _event_stats(connection, events.c.monument_id, [row.id for row in rows])
-            for monument in rows:
-                worst, count = stats.get(monument.id, (None, 0))
-                yield _feature(
-                    monument.longitude,
-                    monument.latitude,
-                    {
-                        "type": "monument",
-                        "site": monument.site_slug,
-                        "slug": monument.slug,
-                        "name": monument.name,
-                        "kind": monument.kind.value,
-                        "worst_level": _worst(worst),
-                        "event_count": count,
-                    },
-                )
-
-
-def _event_stats(
-    connection: sa.Connection, owner: sa.Column[Any], ids: list[int]
-) -> dict[int, tuple[int | None, int]]:
-    """The worst level's rank and the number of the events of these records, retracted and
-    merged ones left out, by the records' ids; a record without any has no entry."""
-    events = EVENT_TABLE
-    rank = sa.case({level.value: level.rank for level in DamageLevel}, value=events.c.damage_level)
-    return {
-        row.owner: (row.worst, row.events)
-        for row in connection.execute(
-            sa.select(
-                owner.label("owner"),
-                sa.func.count().label("events"),
-                sa.func.min(rank).label("worst"),
-            )
-            .where(
-                events.c.retracted_at.is_(None), events.c.merged_into_id.is_(None), owner.in_(ids)
-            )
-            .group_by(owner)
-        )
-    }
-
-
-def geojson(registry: Registry) -> dict[str, Any]:
-    """The located sites and monuments as a GeoJSON FeatureCollection.
-
-    It holds every feature; `write_geojson` writes the same text a feature at a time.
-    """
-    return {"type": "FeatureCollection", "features": list(iter_features(registry))}
-
-
-def write_geojson(registry: Registry, out: IO[str]) -> int:
-    """Write the located sites and monuments to `out`; returns the number of features.
-
-    The text is `json.dumps(geojson(registry), ensure_ascii=False, indent=1)` and a line
-    feed, written a feature at a time, so that memory holds a page of features rather
-    than the collection and its whole text.
-    """
-    out.write('{\n "type": "FeatureCollection",\n "features": [')
-    count = 0
-    for feature in iter_features(registry):
-        text = json.dumps(feature, ensure_ascii=False, indent=1)
-        # Two levels deep in the collection. Every raw line feed is one of the layout's:
-        # json.dumps escapes those inside strings.
-        out.write(("\n  " if count == 0 else ",\n  ") + text.replace("\n", "\n  "))
-        count += 1
-    out.write("\n ]\n}\n" if count else "]\n}\n")
-    return count
-
-
-def _feature(longitude: float, latitude: float, properties: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
-        "properties": dict(properties),
-    }

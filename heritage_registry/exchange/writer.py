@@ -1,0 +1,788 @@
+"""The import's second pass: the staged records written into the registry in bulk.
+
+The records staged by the first pass (`exchange.validate`) are written with SQLAlchemy
+Core (`exchange.inserts`), in transactions of about `TRANSACTION_SIZE` records, what the
+registry holds already (by slug, key or uid) skipped and an event already present given
+the citations it lacks. A source's text is kept where the source has none (the first
+pass refused one that differs from the registry's), with a `text attached` entry in the
+source's history, as `Registry.attach_text` writes. Merged events are written last, in
+the final transaction, once the events they point to are in; the citations given for an
+event whose uid leads to another, through merges, go to the event it leads to. A dry run
+writes in one transaction and rolls it back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from heritage_registry import confidence, history, texts
+from heritage_registry.db import WRITE_OPTIONS, bulk_writes, chunked, lookup
+from heritage_registry.exchange.inserts import _getter, _Insert, _stamp_converter
+from heritage_registry.exchange.pacing import _collect_young
+from heritage_registry.exchange.records import ImportReport, Progress, _live_events, _utc
+from heritage_registry.exchange.validate import Chunk
+from heritage_registry.models import (
+    CHANGE_TABLE,
+    CITATION_TABLE,
+    EVENT_TABLE,
+    MONUMENT_TABLE,
+    SITE_TABLE,
+    SOURCE_TABLE,
+    TEXT_TABLE,
+    Source,
+    SourceWithText,
+    built_years,
+    occurred_span,
+    published_span,
+    utcnow,
+)
+from heritage_registry.registry import Registry
+from heritage_registry.vocab import ChangeAction, ChangeHow, RecordType
+
+# Records a transaction holds before it commits (whole chunks: it may hold a few more); what
+# is committed stays if a later transaction fails.
+TRANSACTION_SIZE = 10_000
+
+
+def _when(value: str | None, default: dt.datetime) -> dt.datetime:
+    return dt.datetime.fromisoformat(value) if value else default
+
+
+_EVENT_COLUMNS = (
+    "uid",
+    "site_id",
+    "monument_id",
+    "cause",
+    "damage_level",
+    "occurred",
+    "earliest",
+    "latest",
+    "actor",
+    "description",
+    "retracted_at",
+    "retraction_reason",
+    "merged_into_id",
+    "merged_at",
+    "merge_reason",
+    "created_at",
+    "updated_at",
+)
+_CITATION_COLUMNS = (
+    "event_id",
+    "source_id",
+    "quote",
+    "location",
+    "stance",
+    "claimed_occurred",
+    "claimed_level",
+    "date_resolution",
+    "via",
+    "mentions",
+    "created_at",
+    "text_start",
+    "text_end",
+)
+_STAMPS = frozenset({"created_at", "updated_at"})
+# Distinct `occurred` values whose bounds are kept, in the driver's form, between batches.
+_SPAN_CACHE = 65_536
+
+
+# The tables an import fills, which `_Writer._analyse` has PostgreSQL analyse.
+_ANALYSED = ("site", "monument", "source", "damage_event", "source_citation", "change")
+
+
+class _Writer:
+    """The second pass: staged records into the registry, batch by batch."""
+
+    def __init__(
+        self, registry: Registry, report: ImportReport, *, by: str, dry_run: bool = False
+    ) -> None:
+        self.registry = registry
+        engine = self.engine = registry.engine
+        self.report = report
+        # Who the history entries of the citations added by uid name.
+        self.by = by
+        # A dry run writes in one transaction, rolled back at the end.
+        self.dry_run = dry_run
+        # Citations for merged events of the file, added once those are written.
+        self.cites_held: list[dict[str, Any]] = []
+        # Records in the transactions committed so far: whole chunks, kept if a later fails.
+        self.committed = 0
+        self.now = utcnow()
+        self.site_ids: dict[str, int] = {}
+        self.monument_ids: dict[tuple[int, str], int] = {}
+        self.source_ids: dict[str, int] = {}
+        # The sources this import added: a text attached to one keeps its line's times.
+        self.new_sources: set[str] = set()
+        dialect = engine.dialect
+        self.stamp = _stamp_converter(dialect, EVENT_TABLE.c.created_at, self.now)
+        self.date = EVENT_TABLE.c.earliest.type.dialect_impl(dialect).bind_processor(dialect)
+        self.spans: dict[str, tuple[Any, Any]] = {}
+        # Events in the tables when they were last analysed (`_analyse`), from PostgreSQL's
+        # own estimate at the start: a large registry is analysed already, and an import
+        # of a few records into it needs no more.
+        self.analysed = self.events_before = self.events_written = 0
+        self.event_insert = _Insert(
+            dialect,
+            EVENT_TABLE,
+            _EVENT_COLUMNS,
+            {"earliest", "latest", "retracted_at", "merged_at", *_STAMPS},
+        )
+        # Merged events, by uid, held back until the events they point to are written.
+        self.pending: dict[str, dict[str, Any]] = {}
+        self.citation_insert = _Insert(dialect, CITATION_TABLE, _CITATION_COLUMNS, _STAMPS)
+        self.inserts: dict[tuple[str, tuple[str, ...], frozenset[str]], _Insert] = {}
+
+    def run(self, staged: Iterable[Chunk], total: int, progress: Progress) -> None:
+        done = 0
+        in_transaction = 0
+        # On SQLite each transaction takes the write lock as it begins, as every writer
+        # of the registry does, so that another writer in between makes it wait rather
+        # than fail with `database is locked` when it turns from reading to writing.
+        connection = self.engine.execution_options(**WRITE_OPTIONS).connect()
+        try:
+            with bulk_writes(connection):
+                transaction = connection.begin()
+                self._load_ids(connection)
+                if connection.dialect.name == "postgresql":
+                    estimate = connection.exec_driver_sql(
+                        "SELECT reltuples FROM pg_class WHERE oid = 'damage_event'::regclass"
+                    ).scalar()
+                    self.events_before = self.analysed = max(0, int(estimate or 0))
+                progress(0, total)
+                # The last chunk is written outside the loop: the final commit follows it,
+                # with no commit of its own before.
+                waiting: Chunk | None = None
+                for chunk in staged:
+                    if waiting is not None:
+                        done += self._flush(connection, *waiting)
+                        in_transaction += len(waiting[1])
+                        progress(done, total)
+                        if in_transaction >= TRANSACTION_SIZE and not self.dry_run:
+                            # Each transaction stores the confidence of the events it
+                            # wrote or cited, so that --confidence filters in the database.
+                            self._analyse(connection)
+                            confidence.refresh(connection)
+                            transaction.commit()
+                            self.committed = done
+                            transaction = connection.begin()
+                            in_transaction = 0
+                    waiting = chunk
+                    _collect_young()
+                if waiting is not None:
+                    done += self._flush(connection, *waiting)
+                self._merged_events(connection)
+                if self.cites_held:
+                    self._cites(connection, self.cites_held)
+                if self.dry_run:
+                    transaction.rollback()
+                    return
+                self._analyse(connection)
+                confidence.refresh(connection)
+                transaction.commit()
+                self.committed = done
+                progress(done, total)
+        finally:
+            connection.close()
+
+    def _analyse(self, connection: sa.Connection) -> None:
+        """On PostgreSQL, ANALYZE the tables the import fills each time it has doubled the
+        events.
+
+        PostgreSQL's planner knows a table by its last ANALYZE: for tables an import has
+        just filled it knew none, and read every citation for each chunk of events whose
+        confidence it derived (an import of 100,000 events spent most of its time there).
+        Autovacuum would analyse them only after a commit, and when it chose. Doubling
+        keeps the statistics within a factor of two of the truth at a logarithmic cost
+        (ANALYZE samples a fixed number of rows, about 0.2 s at 30,000 events). It takes
+        only a lock that other writers and readers do not wait for.
+        """
+        # Counted in events, not records: the sites and monuments come first in a file,
+        # and tables analysed before its events would tell the planner they have none.
+        events = self.events_before + self.events_written
+        if connection.dialect.name != "postgresql" or not self.events_written:
+            return
+        if events < 2 * self.analysed:
+            return
+        connection.exec_driver_sql(f"ANALYZE {', '.join(_ANALYSED)}")
+        self.analysed = events
+
+    def _load_ids(self, connection: sa.Connection) -> None:
+        self.site_ids = dict(
+            connection.execute(sa.select(SITE_TABLE.c.slug, SITE_TABLE.c.id)).all()
+        )
+        self.monument_ids = {
+            (site_id, slug): monument_id
+            for site_id, slug, monument_id in connection.execute(
+                sa.select(MONUMENT_TABLE.c.site_id, MONUMENT_TABLE.c.slug, MONUMENT_TABLE.c.id)
+            )
+        }
+        self.source_ids = dict(
+            connection.execute(sa.select(SOURCE_TABLE.c.key, SOURCE_TABLE.c.id)).all()
+        )
+
+    def _flush(self, connection: sa.Connection, kind: str, records: list[dict[str, Any]]) -> int:
+        if kind == "event":
+            self._events(connection, records)
+            self.events_written += len(records)
+        elif kind == "site":
+            self._sites(connection, records)
+        elif kind == "monument":
+            self._monuments(connection, records)
+        elif kind == "source":
+            self._sources(connection, records)
+        elif kind == "text":
+            self._texts(connection, records)
+        elif kind == "cite":
+            self._cites(connection, records)
+        else:
+            self._changes(connection, records)
+        return len(records)
+
+    def _insert_many(
+        self,
+        connection: sa.Connection,
+        table: sa.Table,
+        rows: Sequence[Mapping[str, Any]],
+        ready: Collection[str] = (),
+    ) -> None:
+        """`INSERT` rows given as mappings, all with the same keys."""
+        if not rows:
+            return
+        columns = tuple(rows[0])
+        key = (table.name, columns, frozenset(ready))
+        insert = self.inserts.get(key)
+        if insert is None:
+            insert = self.inserts[key] = _Insert(connection.dialect, table, columns, ready)
+        values = _getter(columns)
+        insert.run(connection, [values(row) for row in rows])
+
+    def _created(
+        self,
+        connection: sa.Connection,
+        kind: RecordType,
+        records: Iterable[tuple[str, dict[str, Any]]],
+    ) -> None:
+        """The `create` entries of records just written: imported, when and by whom.
+
+        Each holds the record as the file gave it (an event with its citations). A file
+        that carries the record's own history (an export) brings its `create` entry,
+        which takes this one's place (`_changes`), so that an export imported elsewhere
+        exports the same again.
+        """
+        rows = history.creation_rows(
+            (
+                (kind, name, {k: v for k, v in record.items() if k != "type"})
+                for name, record in records
+            ),
+            by=self.by,
+            how=ChangeHow.IMPORT,
+            at=self.now,
+        )
+        self._insert_many(connection, CHANGE_TABLE, rows)
+
+    def _changes(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
+        """History entries the registry lacks, matched by record, action and time.
+
+        A record's own `create` entry replaces the one this import wrote for it.
+        """
+        changes = CHANGE_TABLE
+        times = {_when(record["changed_at"], self.now) for record in records}
+        held = {
+            (row.record_type.value, row.record, row.action.value, _utc(row.changed_at))
+            for row in connection.execute(
+                sa.select(
+                    changes.c.record_type, changes.c.record, changes.c.action, changes.c.changed_at
+                ).where(changes.c.changed_at.in_(times))
+            )
+        }
+        fresh = []
+        for record in records:
+            at = _when(record["changed_at"], self.now)
+            key = (record["record_type"], record["record"], record["action"], at)
+            if key in held:
+                self.report.existing["changes"] += 1
+                continue
+            held.add(key)
+            fresh.append({**record, "changed_at": at})
+        created: dict[str, list[str]] = {}
+        attached: list[str] = []
+        for record in fresh:
+            if record["action"] == ChangeAction.CREATE.value:
+                created.setdefault(record["record_type"], []).append(record["record"])
+            elif _attaches_text(record):
+                attached.append(record["record"])
+        # The entry that attached a source's text, brought by the file, takes the place of
+        # the one this import wrote for it, as a record's own `create` entry does.
+        for part in chunked(attached):
+            connection.execute(
+                changes.delete().where(
+                    changes.c.action == ChangeAction.UPDATE,
+                    changes.c.how == ChangeHow.IMPORT,
+                    changes.c.changed_at == self.now,
+                    changes.c.changed_by == self.by,
+                    changes.c.record_type == RecordType.SOURCE,
+                    changes.c.reason == _ATTACHED,
+                    changes.c.record.in_(part),
+                )
+            )
+        for record_type, names in created.items():
+            for part in chunked(names):
+                connection.execute(
+                    changes.delete().where(
+                        changes.c.action == ChangeAction.CREATE,
+                        changes.c.how == ChangeHow.IMPORT,
+                        changes.c.changed_at == self.now,
+                        changes.c.changed_by == self.by,
+                        changes.c.record_type == record_type,
+                        changes.c.record.in_(part),
+                    )
+                )
+        self._insert_many(connection, changes, fresh)
+        self.report.added["changes"] += len(fresh)
+
+    def _sites(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
+        fresh = self._fresh(
+            "sites", records, lambda r: r["slug"] in self.site_ids, lambda r: r["slug"]
+        )
+        if fresh:
+            stamp = self.stamp
+            self._insert_many(
+                connection,
+                SITE_TABLE,
+                [
+                    {
+                        **record,
+                        "created_at": stamp(record["created_at"]),
+                        "updated_at": stamp(record["updated_at"]),
+                    }
+                    for record in fresh
+                ],
+                _STAMPS,
+            )
+            self._created(connection, RecordType.SITE, [(r["slug"], r) for r in fresh])
+            slugs = [record["slug"] for record in fresh]
+            self.site_ids.update(
+                connection.execute(
+                    sa.select(SITE_TABLE.c.slug, SITE_TABLE.c.id).where(
+                        SITE_TABLE.c.slug.in_(slugs)
+                    )
+                ).all()
+            )
+
+    def _monuments(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
+        def held(record: dict[str, Any]) -> bool:
+            return (self.site_ids[record["site"]], record["slug"]) in self.monument_ids
+
+        fresh = self._fresh("monuments", records, held, lambda r: (r["site"], r["slug"]))
+        if not fresh:
+            return
+        stamp = self.stamp
+        rows = []
+        for record in fresh:
+            rows.append(
+                {
+                    **{key: value for key, value in record.items() if key != "site"},
+                    **built_years(record["built"]),
+                    "site_id": self.site_ids[record["site"]],
+                    "created_at": stamp(record["created_at"]),
+                    "updated_at": stamp(record["updated_at"]),
+                }
+            )
+        self._insert_many(connection, MONUMENT_TABLE, rows, _STAMPS)
+        self._created(
+            connection, RecordType.MONUMENT, [(f"{r['site']}/{r['slug']}", r) for r in fresh]
+        )
+        site_ids = {row["site_id"] for row in rows}
+        for site_id, slug, monument_id in connection.execute(
+            sa.select(MONUMENT_TABLE.c.site_id, MONUMENT_TABLE.c.slug, MONUMENT_TABLE.c.id).where(
+                MONUMENT_TABLE.c.site_id.in_(site_ids)
+            )
+        ):
+            self.monument_ids[(site_id, slug)] = monument_id
+
+    def _sources(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
+        fresh = self._fresh(
+            "sources", records, lambda r: r["key"] in self.source_ids, lambda r: r["key"]
+        )
+        if not fresh:
+            return
+        stamp = self.stamp
+        rows = []
+        for record in fresh:
+            rows.append(
+                {
+                    **record,
+                    **published_span(record["published"]),
+                    "created_at": stamp(record["created_at"]),
+                    "updated_at": stamp(record["updated_at"]),
+                }
+            )
+        self._insert_many(connection, SOURCE_TABLE, rows, _STAMPS)
+        self._created(connection, RecordType.SOURCE, [(r["key"], r) for r in fresh])
+        keys = [record["key"] for record in fresh]
+        self.new_sources.update(keys)
+        self.source_ids.update(
+            connection.execute(
+                sa.select(SOURCE_TABLE.c.key, SOURCE_TABLE.c.id).where(SOURCE_TABLE.c.key.in_(keys))
+            ).all()
+        )
+
+    def _texts(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
+        """Sources' texts, each where its source has none, with its history entry.
+
+        The first pass refused a text other than the one the source keeps: one found here
+        is the same, already present. A source that was in the registry before this
+        import is changed as of now, as `Registry.attach_text` changes it, and its
+        citations are located in the text; one that the file adds keeps its line's times.
+        """
+        ids = [self.source_ids[record["source"]] for record in records]
+        held = set(
+            connection.execute(
+                sa.select(TEXT_TABLE.c.source_id).where(TEXT_TABLE.c.source_id.in_(ids))
+            ).scalars()
+        )
+        with Session(bind=connection) as session:
+            for record, source_id in zip(records, ids, strict=True):
+                if source_id in held:
+                    self.report.existing["texts"] += 1
+                    continue
+                held.add(source_id)
+                connection.execute(
+                    TEXT_TABLE.insert().values(
+                        source_id=source_id,
+                        sha256=record["sha256"],
+                        text=record["text"],
+                        retrieved=dt.date.fromisoformat(record["retrieved"]),
+                        url=record["url"],
+                        archived_url=record["archived_url"],
+                        attached_at=_when(record["attached_at"], self.now),
+                    )
+                )
+                source = session.get(Source, source_id)
+                assert source is not None
+                if record["source"] not in self.new_sources:
+                    source.updated_at = self.now
+                    session.add(source)
+                    texts._relocate(session, source, record["text"])
+                session.flush()
+                state = self.registry._source_public(source)
+                kept = texts.kept(session, source)
+                history.log(
+                    session, RecordType.SOURCE, record["source"], ChangeAction.UPDATE,
+                    SourceWithText(**dict(state), text=None),
+                    SourceWithText(**dict(state), text=kept),
+                    reason=_ATTACHED, by=self.by, how=ChangeHow.IMPORT, at=self.now,
+                )  # fmt: skip
+                self.report.added["texts"] += 1
+
+    def _fresh(
+        self,
+        kind: str,
+        records: list[dict[str, Any]],
+        held: Callable[[dict[str, Any]], bool],
+        identity: Callable[[dict[str, Any]], Any],
+    ) -> list[dict[str, Any]]:
+        """The records the registry lacks, a record given twice whole only once.
+
+        Only records of the same identity (slug, key) are compared whole: encoding each
+        record to compare them all took longer than inserting them.
+        """
+        fresh: list[dict[str, Any]] = []
+        given: dict[Any, list[dict[str, Any]]] = {}
+        for record in records:
+            if held(record):
+                self.report.existing[kind] += 1
+                continue
+            same = given.setdefault(identity(record), [])
+            if record not in same:
+                same.append(record)
+                fresh.append(record)
+        self.report.added[kind] += len(fresh)
+        return fresh
+
+    def _span(self, occurred: str) -> tuple[Any, Any]:
+        """An event's `earliest` and `latest` in the driver's form; a registry repeats them."""
+        span = self.spans.get(occurred)
+        if span is None:
+            bounds = occurred_span(occurred)
+            earliest, latest = bounds["earliest"], bounds["latest"]
+            if self.date is not None:
+                earliest, latest = self.date(earliest), self.date(latest)
+            if len(self.spans) >= _SPAN_CACHE:
+                self.spans.clear()
+            span = self.spans[occurred] = (earliest, latest)
+        return span
+
+    def _events(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
+        uids = list({record["uid"]: None for record in records})
+        held: dict[str, int] = {}
+        merged: dict[str, int] = {}
+        for uid, event_id, merged_into_id in connection.execute(
+            sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.id, EVENT_TABLE.c.merged_into_id).where(
+                EVENT_TABLE.c.uid.in_(uids)
+            )
+        ):
+            held[uid] = event_id
+            if merged_into_id is not None:
+                merged[uid] = event_id
+        fresh: dict[str, dict[str, Any]] = {}
+        again: list[dict[str, Any]] = []
+        pending = self.pending
+        for record in records:
+            if record["uid"] in held:
+                self.report.existing["events"] += 1
+                again.append(record)
+            elif record["uid"] in fresh:
+                again.append(record)
+            elif record["uid"] in pending:
+                pending[record["uid"]]["citations"] += record["citations"]
+            elif record["merged_into"] is not None:
+                pending[record["uid"]] = record
+            else:
+                fresh[record["uid"]] = record
+        rows = []
+        site_ids, monument_ids, stamp, span = (
+            self.site_ids,
+            self.monument_ids,
+            self.stamp,
+            self._span,
+        )
+        for record in fresh.values():
+            site_id = site_ids[record["site"]]
+            monument = record["monument"]
+            retracted = record["retracted_at"]
+            rows.append(
+                (
+                    record["uid"],
+                    site_id,
+                    monument_ids[(site_id, monument)] if monument else None,
+                    record["cause"],
+                    record["damage_level"],
+                    record["occurred"],
+                    *span(record["occurred"]),
+                    record["actor"],
+                    record["description"],
+                    stamp(retracted) if retracted else None,
+                    record["retraction_reason"],
+                    None,
+                    None,
+                    None,
+                    stamp(record["recorded_at"]),
+                    stamp(record["updated_at"]),
+                )
+            )
+        if rows:
+            self.event_insert.run(connection, rows)
+            self._created(connection, RecordType.EVENT, fresh.items())
+            held.update(
+                connection.execute(
+                    sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.id).where(
+                        EVENT_TABLE.c.uid.in_(list(fresh))
+                    )
+                ).all()
+            )
+        self.report.added["events"] += len(fresh)
+        citations = [
+            self._citation(held[record["uid"]], citation)
+            for record in fresh.values()
+            for citation in record["citations"]
+        ]
+        self.citation_insert.run(connection, citations)
+        if merged:
+            # The citations given for a merged event go to the event its uid leads to.
+            given = {record["uid"] for record in again if record["citations"]}
+            self._redirect(connection, held, {uid: merged[uid] for uid in given & set(merged)})
+        # Only now, with the new events' citations stored, can a repeat be told apart.
+        missing = self._missing_citations(connection, held, again)
+        self.citation_insert.run(connection, missing)
+        self.report.added["citations"] += len(citations) + len(missing)
+
+    def _cites(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
+        """Add citations to events by uid, each with its `cite` entry in the event's history.
+
+        As `Registry.cite` does: the event a merged one leads to is cited, and the entry
+        holds the citation and the event's state before and after it. A citation the
+        event has already (the same source and quote) is skipped, as the import skips one
+        given again with its event. Each citation added costs its event's state read
+        twice, which lines of whole events, written in bulk, do not.
+        """
+        if self.pending:
+            # Merged events of the file are written last; so are the citations for them.
+            held = [record for record in records if record["uid"] in self.pending]
+            if held:
+                self.cites_held += held
+                records = [record for record in records if record["uid"] not in self.pending]
+        given = _event_ids(connection, {record["uid"] for record in records})
+        live = _live_events(connection, given.values())
+        registry, events = self.registry, EVENT_TABLE
+        with Session(bind=connection) as session:
+            for record in records:
+                event_id, event_uid = live[given[record["uid"]]]
+                if event_uid != record["uid"]:
+                    self.report.redirected[record["uid"]] = event_uid
+                before = registry._events_public(session, events.c.id == event_id)[0]
+                present = {(citation.source, citation.quote) for citation in before.citations}
+                for citation in record["citations"]:
+                    if (citation["source"], citation["quote"]) in present:
+                        self.report.existing["citations"] += 1
+                        continue
+                    present.add((citation["source"], citation["quote"]))
+                    self.citation_insert.run(connection, [self._citation(event_id, citation)])
+                    after = registry._events_public(session, events.c.id == event_id)[0]
+                    history.log(
+                        session, RecordType.EVENT, event_uid, ChangeAction.CITE, before, after,
+                        reason=None, by=self.by, how=ChangeHow.IMPORT, at=self.now,
+                        added={"citation": after.citations[-1].model_dump(mode="json")},
+                    )  # fmt: skip
+                    self.report.added["citations"] += 1
+                    before = after
+
+    def _merged_events(self, connection: sa.Connection) -> None:
+        """Write the merged events held back, each once the event it points to is in, and
+        add their citations to the events they lead to."""
+        pending, written = self.pending, []
+        while pending:
+            targets = {record["merged_into"] for record in pending.values()}
+            ids = _event_ids(connection, targets)
+            ready = [record for record in pending.values() if record["merged_into"] in ids]
+            # The first pass checked that every target is in the file or the registry,
+            # and that the merges form no circle.
+            assert ready, "merged events point to events that are not written"
+            self.event_insert.run(connection, [self._merged_row(ids, r) for r in ready])
+            # Written after the file's history, which may hold their creation already.
+            recorded = set(
+                lookup(
+                    connection,
+                    CHANGE_TABLE.c.record,
+                    CHANGE_TABLE.c.action,
+                    [record["uid"] for record in ready],
+                    where=(CHANGE_TABLE.c.record_type == RecordType.EVENT)
+                    & (CHANGE_TABLE.c.action == ChangeAction.CREATE),
+                )
+            )
+            self._created(
+                connection,
+                RecordType.EVENT,
+                [(r["uid"], r) for r in ready if r["uid"] not in recorded],
+            )
+            for record in ready:
+                del pending[record["uid"]]
+            written += ready
+        self.report.added["events"] += len(written)
+        cited = [record for record in written if record["citations"]]
+        if not cited:
+            return
+        held = _event_ids(connection, {record["uid"] for record in cited})
+        self._redirect(connection, held, dict(held))
+        missing = self._missing_citations(connection, held, cited)
+        self.citation_insert.run(connection, missing)
+        self.report.added["citations"] += len(missing)
+
+    def _merged_row(self, ids: Mapping[str, int], record: dict[str, Any]) -> tuple[Any, ...]:
+        """The row of a merged event, pointing to the event it was merged into."""
+        site_id = self.site_ids[record["site"]]
+        monument = record["monument"]
+        retracted = record["retracted_at"]
+        return (
+            record["uid"],
+            site_id,
+            self.monument_ids[(site_id, monument)] if monument else None,
+            record["cause"],
+            record["damage_level"],
+            record["occurred"],
+            *self._span(record["occurred"]),
+            record["actor"],
+            record["description"],
+            self.stamp(retracted) if retracted else None,
+            record["retraction_reason"],
+            ids[record["merged_into"]],
+            self.stamp(record["merged_at"]),
+            record["merge_reason"],
+            self.stamp(record["recorded_at"]),
+            self.stamp(record["updated_at"]),
+        )
+
+    def _redirect(
+        self, connection: sa.Connection, held: dict[str, int], merged: Mapping[str, int]
+    ) -> None:
+        """Point `held` at the live event each of the `merged` events ({uid: id}) leads to,
+        and report it."""
+        live = _live_events(connection, merged.values())
+        for uid, event_id in merged.items():
+            live_id, live_uid = live[event_id]
+            if live_id != event_id:
+                held[uid] = live_id
+                self.report.redirected[uid] = live_uid
+
+    def _citation(self, event_id: int, citation: dict[str, Any]) -> tuple[Any, ...]:
+        return (
+            event_id,
+            self.source_ids[citation["source"]],
+            citation["quote"],
+            citation["location"],
+            citation["stance"],
+            citation["claimed_occurred"],
+            citation["claimed_level"],
+            citation["date_resolution"],
+            citation["via"],
+            citation["mentions"],
+            self.stamp(citation["recorded_at"]),
+            citation.get("text_start"),
+            citation.get("text_end"),
+        )
+
+    def _missing_citations(
+        self, connection: sa.Connection, held: dict[str, int], records: list[dict[str, Any]]
+    ) -> list[tuple[Any, ...]]:
+        """Citations of events already present that they lack, matched by source and quote."""
+        if not records:
+            return []
+        ids = {held[record["uid"]] for record in records}
+        present = {
+            (event_id, source_id, quote)
+            for event_id, source_id, quote in connection.execute(
+                sa.select(
+                    CITATION_TABLE.c.event_id, CITATION_TABLE.c.source_id, CITATION_TABLE.c.quote
+                ).where(CITATION_TABLE.c.event_id.in_(ids))
+            )
+        }
+        missing = []
+        for record in records:
+            event_id = held[record["uid"]]
+            for citation in record["citations"]:
+                key = (event_id, self.source_ids[citation["source"]], citation["quote"])
+                if key in present:
+                    self.report.existing["citations"] += 1
+                else:
+                    present.add(key)
+                    missing.append(self._citation(event_id, citation))
+        return missing
+
+
+# The reason of the entry that records a text attached to a source (`Registry.attach_text`).
+_ATTACHED = "text attached"
+
+
+def _attaches_text(record: Mapping[str, Any]) -> bool:
+    """Whether a history entry of the file attached a text to a source: an update whose
+    new state holds the text a source had none of before."""
+    old, new = record.get("old"), record.get("new")
+    return (
+        record["record_type"] == RecordType.SOURCE.value
+        and record["action"] == ChangeAction.UPDATE.value
+        and isinstance(new, dict)
+        and new.get("text") is not None
+        and isinstance(old, dict)
+        and old.get("text") is None
+    )
+
+
+def _event_ids(connection: sa.Connection, uids: Collection[str]) -> dict[str, int]:
+    """The ids of the events among `uids` the registry holds, by uid."""
+    return lookup(connection, EVENT_TABLE.c.uid, EVENT_TABLE.c.id, uids)

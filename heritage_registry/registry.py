@@ -871,20 +871,19 @@ class Registry:
         """The event `uid`, merged or not; with `follow`, the live event a merged one leads to."""
         if follow:
             return self.event_trail(uid)[-1]
-        # Core statements built once, on a connection without a session, as a summary's
-        # reads are: the ORM entity and a statement built per call cost twenty times the
-        # two queries.
+        # One Core statement built once, on a connection without a session, as a
+        # summary's reads are: the ORM entity and the statements built per call cost
+        # twenty times the query.
         with self.engine.begin() as connection:
-            row = None
+            rows: Sequence[sa.Row[Any]] = []
             if db.storable(uid):
-                row = connection.execute(self._EVENT_BY_UID, {"uid": uid}).first()
-            if row is None:
+                rows = connection.execute(self._EVENT_BY_UID, {"uid": uid}).all()
+            if not rows:
                 # A uid prefix, or an error naming the uids near it.
                 with Session(connection) as session:
                     found = self._event_row(session, uid).uid
-                row = connection.execute(self._EVENT_BY_UID, {"uid": found}).one()
-            cited = connection.execute(self._EVENT_CITATIONS, {"event_id": row.id}).all()
-            return self._event_public(row, cited)
+                rows = connection.execute(self._EVENT_BY_UID, {"uid": found}).all()
+            return self._event_public(rows[0], [row for row in rows if row.event_id is not None])
 
     def list_events(
         self,
@@ -1276,16 +1275,24 @@ class Registry:
             CITATION_TABLE.c.date_resolution,
             CITATION_TABLE.c.via,
             CITATION_TABLE.c.mentions,
-            CITATION_TABLE.c.created_at,
+            # Named apart from the event's own created_at, so that a row can hold both.
+            CITATION_TABLE.c.created_at.label("cited_at"),
             SOURCE_TABLE.c.key.label("source"),
             SOURCE_TABLE.c.publisher,
         )
         .join(SOURCE_TABLE, SOURCE_TABLE.c.id == CITATION_TABLE.c.source_id)
         .order_by(CITATION_TABLE.c.id)
     )
-    _EVENT_BY_UID: sa.Select[Any] = _EVENTS.where(EVENT_TABLE.c.uid == sa.bindparam("uid"))
-    _EVENT_CITATIONS: sa.Select[Any] = _CITATIONS.where(
-        CITATION_TABLE.c.event_id == sa.bindparam("event_id")
+    # One event and its citations, one row per citation (one row with no citation's
+    # values for an event without any): `_EVENTS`' columns then `_CITATIONS`', whose
+    # names differ, so that each row is both an event's row and a citation's.
+    _EVENT_BY_UID: sa.Select[Any] = (
+        _EVENTS.add_columns(*_CITATIONS.selected_columns)
+        .outerjoin(CITATION_TABLE, CITATION_TABLE.c.event_id == EVENT_TABLE.c.id)
+        .outerjoin(SOURCE_TABLE, SOURCE_TABLE.c.id == CITATION_TABLE.c.source_id)
+        .where(EVENT_TABLE.c.uid == sa.bindparam("uid"))
+        .order_by(None)
+        .order_by(CITATION_TABLE.c.id)
     )
     _SITE_EVENTS: sa.Select[Any] = _EVENTS.where(EVENT_TABLE.c.site_id == sa.bindparam("site_id"))
     _SITE_CITATIONS: sa.Select[Any] = _CITATIONS.where(
@@ -1351,7 +1358,7 @@ class Registry:
                 via=citation.via,
                 mentions=citation.mentions,
                 source=citation.source,
-                recorded_at=aware(citation.created_at),
+                recorded_at=aware(citation.cited_at),
             )
             for citation in cited
         ]

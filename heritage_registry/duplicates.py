@@ -205,7 +205,7 @@ def find_duplicates(registry: Registry, *, site: str | None = None) -> list[Dupl
     Ordered by score, then by the number of reasons, both highest first, then by site
     slug and the two uids: the same records always give the same list.
     """
-    found: list[tuple[int, _Event, _Event]] = []
+    pairs: list[DuplicatePair] = []
     with registry.transaction() as session:
         connection = session.connection()
         if site is None:
@@ -214,13 +214,22 @@ def find_duplicates(registry: Registry, *, site: str | None = None) -> list[Dupl
             site_id = registry._site_row(session, site).id
             assert site_id is not None
             counts = [(site_id, 1)]
+        # Each chunk's pairs made whole before the next is read, so that only the pairs
+        # are held, not every event of the registry that is in one.
         for first, last in _chunks(counts):
-            found += _chunk_pairs(connection, first, last)
-        site_ids = {site_id for site_id, _a, _b in found}
-        monument_ids = {e.monument_id for _s, a, b in found for e in (a, b) if e.monument_id}
-        sites = _names(connection, SITE_TABLE, site_ids)
-        monuments = _names(connection, MONUMENT_TABLE, monument_ids)
+            pairs += _pairs(connection, _chunk_pairs(connection, first, last))
+    pairs.sort(key=lambda p: (-p.score, -len(p.reasons), p.site, p.events[0].uid, p.events[1].uid))
+    return pairs
 
+
+def _pairs(
+    connection: sa.Connection, found: Sequence[tuple[int, _Event, _Event]]
+) -> list[DuplicatePair]:
+    """`DuplicatePair`s of one chunk's candidates, with their sites' and monuments' names."""
+    site_ids = {site_id for site_id, _a, _b in found}
+    monument_ids = {e.monument_id for _s, a, b in found for e in (a, b) if e.monument_id}
+    sites = _names(connection, SITE_TABLE, site_ids)
+    monuments = _names(connection, MONUMENT_TABLE, monument_ids)
     shown: dict[int, DuplicateEvent] = {}
     pairs = []
     for site_id, a, b in found:
@@ -242,7 +251,6 @@ def find_duplicates(registry: Registry, *, site: str | None = None) -> list[Dupl
                 events=(shown[a.id], shown[b.id]),
             )
         )
-    pairs.sort(key=lambda p: (-p.score, -len(p.reasons), p.site, p.events[0].uid, p.events[1].uid))
     return pairs
 
 

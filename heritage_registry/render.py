@@ -15,7 +15,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -277,6 +277,19 @@ def json_text(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+def json_array_parts(items: Iterable[Any]) -> Iterator[str]:
+    """`json_text` of a list of `items`, a piece per item: the same text, without the
+    whole list, or the whole text, held at once."""
+    first = True
+    for item in items:
+        # Inside the list each line of an item is indented one level more; a line break
+        # inside a string is written as an escape, so every real one is indentation.
+        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        yield ("[\n  " if first else ",\n  ") + text
+        first = False
+    yield "[]\n" if first else "\n]\n"
+
+
 def json_line(data: Any) -> str:
     """One JSON Lines line: the value on one line, compact, then a newline."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -488,12 +501,15 @@ def _changed_lines(old: Record, new: Record) -> list[str]:
 # Duplicates -------------------------------------------------------------------------
 
 
-def duplicates_text(pairs: Sequence[Record]) -> str:
+def duplicates_text(pairs: Iterable[Record]) -> str:
     """Candidate duplicate pairs: a block each, its site, score and reasons, then its two
     events, one a line (uid, monument or `(site)`, cause, level, occurred), aligned."""
-    if not pairs:
-        return "No likely duplicates.\n"
-    blocks: list[str] = []
+    return "".join(duplicates_text_parts(pairs))
+
+
+def duplicates_text_parts(pairs: Iterable[Record]) -> Iterator[str]:
+    """`duplicates_text` a block at a time, for a registry with many pairs."""
+    first = True
     for pair in pairs:
         reasons = ", ".join(str(reason).replace("_", " ") for reason in pair["reasons"])
         rows = [
@@ -518,8 +534,11 @@ def duplicates_text(pairs: Sequence[Record]) -> str:
             )
             for row in sized
         ]
-        blocks.append("\n".join(line.rstrip() for line in lines))
-    return "\n\n".join(blocks) + "\n"
+        block = "\n".join(line.rstrip() for line in lines) + "\n"
+        yield block if first else "\n" + block
+        first = False
+    if first:
+        yield "No likely duplicates.\n"
 
 
 def _width(text: str) -> int:

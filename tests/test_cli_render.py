@@ -6,6 +6,8 @@ import csv
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from heritage_registry import render
 from heritage_registry.models import (
@@ -121,3 +123,39 @@ def test_show_names_every_field_of_the_public_models(
 )
 def test_table_columns_are_fields(kind: str, model: type[SitePublic]) -> None:
     assert set(render.TABLE_COLUMNS[kind]) <= set(model.model_fields)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(items=st.lists(_JSON_VALUES, max_size=4))
+def test_a_json_list_written_a_piece_at_a_time_is_the_same_text(items: list[object]) -> None:
+    """`registry duplicates --format json` streams its list: the text is `json_text`'s."""
+    assert "".join(render.json_array_parts(iter(items))) == render.json_text(items)
+
+
+def test_duplicates_written_a_block_at_a_time_are_the_same_text() -> None:
+    event = {"uid": "u", "monument": None, "cause": "fire", "damage_level": "minor"}
+    pairs = [
+        {
+            "site": site,
+            "score": 3,
+            "reasons": ["same_site", "same_cause"],
+            "events": [event | {"occurred": "2015"}, event | {"occurred": "2015-08"}],
+        }
+        for site in ("nimrud", "palmyra")
+    ]
+    block = (
+        "{site}  score 3: same site, same cause\n"
+        "  u  (site)  fire  minor  2015\n"
+        "  u  (site)  fire  minor  2015-08\n"
+    )
+    assert "".join(render.duplicates_text_parts(iter(pairs))) == (
+        block.format(site="nimrud") + "\n" + block.format(site="palmyra")
+    )
+    assert "".join(render.duplicates_text_parts(iter(pairs[:1]))) == block.format(site="nimrud")
+    assert "".join(render.duplicates_text_parts(iter([]))) == "No likely duplicates.\n"

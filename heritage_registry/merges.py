@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from heritage_registry import reads
 from heritage_registry.duplicates import citation_identity
 from heritage_registry.errors import InvalidRecord
 from heritage_registry.models import (
@@ -168,7 +169,7 @@ def _publics(registry: Registry, session: Session, *rows: DamageEvent) -> list[D
     """The Public forms of `rows`, in their order."""
     found = {
         event.uid: event
-        for event in registry._events_public(session, EVENT_TABLE.c.id.in_([r.id for r in rows]))
+        for event in reads.events_public(session, EVENT_TABLE.c.id.in_([r.id for r in rows]))
     }
     return [found[row.uid] for row in rows]
 

@@ -27,15 +27,15 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, func, select
 
 from heritage_registry import (
+    arguments,
     confidence,
     countries,
-    dates,
     db,
     duplicates,
-    frames,
     history,
     mentions,
     merges,
+    reads,
     removals,
     schema,
     texts,
@@ -52,21 +52,15 @@ from heritage_registry.errors import (
     Referenced,
     SiteNotFound,
     SourceNotFound,
-    unknown_value,
 )
 from heritage_registry.models import (
     CITATION_TABLE,
     EVENT_TABLE,
-    MONUMENT_TABLE,
     NOTE_MAX,
-    SITE_TABLE,
     SOURCE_TABLE,
-    TEXT_TABLE,
-    AltName,
     Change,
     ChangePublic,
     CitationCreate,
-    CitationPublic,
     DamageEvent,
     DamageEventCreate,
     DamageEventPublic,
@@ -88,9 +82,9 @@ from heritage_registry.models import (
     occurred_span,
     published_span,
     reported_too_early,
-    trusted,
     utcnow,
 )
+from heritage_registry.reads import SiteRecords
 from heritage_registry.render import plural
 from heritage_registry.vocab import (
     Cause,
@@ -101,7 +95,6 @@ from heritage_registry.vocab import (
     MonumentKind,
     RecordType,
     SiteKind,
-    Vocabulary,
 )
 
 CreateT = TypeVar("CreateT", bound=BaseModel)
@@ -132,57 +125,6 @@ def validate(
 PublicT = TypeVar("PublicT", bound=BaseModel)
 
 
-def _alt_names(stored: Sequence[Mapping[str, str]]) -> list[AltName]:
-    return [AltName.model_construct(name=item["name"], lang=item["lang"]) for item in stored]
-
-
-VocabT = TypeVar("VocabT", bound=Vocabulary)
-
-
-def _filter(vocabulary: type[VocabT], value: VocabT | str | None, what: str) -> VocabT | None:
-    """A list filter's vocabulary value, or an error that lists the choices."""
-    if value is None:
-        return None
-    try:
-        return vocabulary(value)
-    except ValueError:
-        raise InvalidRecord(
-            f"invalid filter: {unknown_value(what, value, vocabulary.values())}"
-        ) from None
-
-
-def _window(since: str | None, until: str | None) -> tuple[dt.date | None, dt.date | None]:
-    try:
-        start = dates.bounds(since).earliest if since else None
-        end = dates.bounds(until).latest if until else None
-    except dates.EdtfError as exc:
-        raise InvalidRecord(f"invalid date filter: {exc}") from None
-    if start is not None and end is not None and start > end:
-        # Nothing could be listed: the window is the wrong way round, not empty.
-        raise InvalidRecord(
-            f"invalid date filter: since {since!r} starts after until {until!r} ends; "
-            "give the earlier date as since"
-        )
-    return start, end
-
-
-def _check_page(limit: int | None, offset: int) -> None:
-    """Refuse a negative or non-integer `limit` or `offset` of a list."""
-    for name, value in (("limit", limit), ("offset", offset)):
-        if value is None and name == "limit":
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InvalidRecord(f"invalid {name}: {value!r}; give a whole number, 0 or more")
-
-
-PagedT = TypeVar("PagedT", bound=sa.sql.expression.GenerativeSelect)
-
-
-def _paged(query: PagedT, limit: int | None, offset: int) -> PagedT:
-    """`query` cut to `limit` rows after the first `offset`, as a list's page is."""
-    return query.limit(limit).offset(offset or None)
-
-
 T = TypeVar("T")
 SelectT = TypeVar("SelectT", bound=sa.Select[Any])
 # A uid may be shortened, like a git commit, to a prefix of this many characters or more
@@ -192,15 +134,6 @@ _UID_PREFIX = re.compile(r"[0-9a-f-]+")
 AMBIGUOUS_SHOWN = 5
 # The session key of the events and sources a write changed, by record type (`_log`).
 _CHANGED = "heritage_registry_changed"
-# The event a merged event was folded into, whose uid is read by its primary key. A
-# subquery, not an outer join: PostgreSQL hashed the whole event table for the join, a
-# full scan under every filtered list.
-_MERGED_INTO = EVENT_TABLE.alias("merged_into")
-_MERGED_INTO_UID = (
-    sa.select(_MERGED_INTO.c.uid)
-    .where(_MERGED_INTO.c.id == EVENT_TABLE.c.merged_into_id)
-    .scalar_subquery()
-)
 WRITE_ATTEMPTS = 6
 
 RECORD_KINDS = ("sites", "monuments", "sources", "events", "citations", "changes")
@@ -223,18 +156,6 @@ class MergeReport:
         kinds = [kind for kind in RECORD_KINDS if kind != "changes" or self.added[kind]]
         added = ", ".join(plural(self.added[kind], kind.removesuffix("s")) for kind in kinds)
         return f"added {added}; {sum(self.existing.values())} already present"
-
-
-@dataclass(frozen=True)
-class SiteRecords:
-    """A site with its monuments, its events (in date order) and the sources they cite."""
-
-    site: SitePublic
-    monuments: list[MonumentPublic]
-    events: list[DamageEventPublic]
-    sources: list[SourcePublic]
-    # What those sources keep of their texts, by key (`texts`): only those that keep one.
-    texts: dict[str, SourceTextPublic] = field(default_factory=dict)
 
 
 SITE_CHANGES = frozenset(set(SiteCreate.model_fields) - {"slug"})
@@ -542,8 +463,8 @@ class Registry:
 
         `limit` and `offset` give a page of them: at most `limit` after the first `offset`.
         """
-        _check_page(limit, offset)
-        query = _paged(select(Site).order_by(col(Site.slug)), limit, offset)
+        arguments.check_page(limit, offset)
+        query = arguments.paged(select(Site).order_by(col(Site.slug)), limit, offset)
         if country is not None:
             # A name (`Syria`) would list nothing: refused, with the code it may mean.
             code = country.strip().upper()
@@ -551,7 +472,7 @@ class Registry:
                 raise InvalidRecord(f"invalid filter: country: {countries.not_a_code(country)}")
             query = query.where(Site.country == code)
         if kind is not None:
-            query = query.where(Site.kind == _filter(SiteKind, kind, "kind"))
+            query = query.where(Site.kind == arguments.vocabulary_filter(SiteKind, kind, "kind"))
         with self.transaction() as session:
             return [self._site_public(row) for row in session.exec(query)]
 
@@ -559,7 +480,7 @@ class Registry:
     def _site_public(row: Site) -> SitePublic:
         return SitePublic.model_construct(
             **row.model_dump(exclude={"id", "alt_names", "created_at", "updated_at"}),
-            alt_names=_alt_names(row.alt_names),
+            alt_names=reads.alt_names(row.alt_names),
             created_at=aware(row.created_at),
             updated_at=aware(row.updated_at),
         )
@@ -629,8 +550,8 @@ class Registry:
         offset: int = 0,
     ) -> list[MonumentPublic]:
         """Monuments ordered by site slug, then slug; `limit` and `offset` give a page."""
-        _check_page(limit, offset)
-        query = _paged(
+        arguments.check_page(limit, offset)
+        query = arguments.paged(
             select(Monument, Site.slug)
             .join(Site, col(Site.id) == col(Monument.site_id))
             .order_by(col(Site.slug), col(Monument.slug)),
@@ -638,7 +559,9 @@ class Registry:
             offset,
         )
         if kind is not None:
-            query = query.where(Monument.kind == _filter(MonumentKind, kind, "kind"))
+            query = query.where(
+                Monument.kind == arguments.vocabulary_filter(MonumentKind, kind, "kind")
+            )
         with self.transaction() as session:
             if site is not None:
                 query = query.where(Monument.site_id == self._site_row(session, site).id)
@@ -649,7 +572,7 @@ class Registry:
         return MonumentPublic.model_construct(
             **row.model_dump(exclude={"id", "site_id", "alt_names", "created_at", "updated_at"}),
             site=site_slug,
-            alt_names=_alt_names(row.alt_names),
+            alt_names=reads.alt_names(row.alt_names),
             created_at=aware(row.created_at),
             updated_at=aware(row.updated_at),
         )
@@ -701,8 +624,8 @@ class Registry:
 
         `limit` and `offset` give a page of them: at most `limit` after the first `offset`.
         """
-        _check_page(limit, offset)
-        query = _paged(select(Source).order_by(col(Source.key)), limit, offset)
+        arguments.check_page(limit, offset)
+        query = arguments.paged(select(Source).order_by(col(Source.key)), limit, offset)
         with self.transaction() as session:
             if site is not None:
                 cited = (
@@ -795,7 +718,7 @@ class Registry:
         for citation, span in zip(data.citations, found, strict=True):
             session.add(self._citation_row(citation, row.id, sources[citation.source], now, span))
         session.flush()
-        public = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+        public = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
         self._log_creation(session, RecordType.EVENT, uid, public, by)
         return row, public
 
@@ -850,7 +773,7 @@ class Registry:
             source = self._source_row(session, data.source)
             _refuse_too_early("citation", event.occurred, source.key, source.published)
             assert event.id is not None
-            before = self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
+            before = reads.events_public(session, EVENT_TABLE.c.id == event.id)[0]
             duplicates.refuse_repeated_citations([*before.citations, data])
             site = session.get(Site, event.site_id)
             assert site is not None
@@ -858,7 +781,7 @@ class Registry:
             [span] = texts.spans(session, [(data.quote, source)])
             session.add(self._citation_row(data, event.id, source, utcnow(), span))
             session.flush()
-            after = self._events_public(session, EVENT_TABLE.c.id == event.id)[0]
+            after = reads.events_public(session, EVENT_TABLE.c.id == event.id)[0]
             self._log(
                 session, RecordType.EVENT, event.uid, ChangeAction.CITE, before, after, None, by,
                 added={"citation": after.citations[-1].model_dump(mode="json")},
@@ -869,21 +792,7 @@ class Registry:
 
     def get_event(self, uid: str, *, follow: bool = False) -> DamageEventPublic:
         """The event `uid`, merged or not; with `follow`, the live event a merged one leads to."""
-        if follow:
-            return self.event_trail(uid)[-1]
-        # One Core statement built once, on a connection without a session, as a
-        # summary's reads are: the ORM entity and the statements built per call cost
-        # twenty times the query.
-        with self.engine.begin() as connection:
-            rows: Sequence[sa.Row[Any]] = []
-            if db.storable(uid):
-                rows = connection.execute(self._EVENT_BY_UID, {"uid": uid}).all()
-            if not rows:
-                # A uid prefix, or an error naming the uids near it.
-                with Session(connection) as session:
-                    found = self._event_row(session, uid).uid
-                rows = connection.execute(self._EVENT_BY_UID, {"uid": found}).all()
-            return self._event_public(rows[0], [row for row in rows if row.event_id is not None])
+        return reads.get_event(self, uid, follow=follow)
 
     def list_events(
         self,
@@ -905,26 +814,18 @@ class Registry:
         give a page: at most `limit` events after the first `offset` of the order. For
         more events than fit in memory, `iter_events` reads them a page at a time.
         """
-        _check_page(limit, offset)
-        with self.transaction() as session:
-            conditions, wanted = self._event_conditions(
-                session,
-                site=site,
-                monument=monument,
-                cause=cause,
-                damage_level=damage_level,
-                since=since,
-                until=until,
-                confidence=confidence,
-            )
-            if wanted is None:
-                connection = session.connection()
-                query = _paged(self._EVENTS.where(*conditions), limit, offset)
-                return self._events_of(connection, connection.execute(query).all())
-            events = self._events_public(session, *conditions)
-        # A stored confidence may be unknown (NULL): the page is cut after deriving it.
-        chosen = [event for event in events if event.confidence is wanted]
-        return chosen[offset : None if limit is None else offset + limit]
+        return reads.list_events(
+            self,
+            site=site,
+            monument=monument,
+            cause=cause,
+            damage_level=damage_level,
+            since=since,
+            until=until,
+            confidence=confidence,
+            limit=limit,
+            offset=offset,
+        )
 
     def iter_events(
         self,
@@ -950,20 +851,17 @@ class Registry:
             for event in reg.iter_events(site="palmyra", cause="explosives"):
                 print(event.uid, event.occurred)
         """
-        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-            raise InvalidRecord(f"invalid page: {page!r}; give a whole number, 1 or more")
-        with self.transaction() as session:
-            conditions, wanted = self._event_conditions(
-                session,
-                site=site,
-                monument=monument,
-                cause=cause,
-                damage_level=damage_level,
-                since=since,
-                until=until,
-                confidence=confidence,
-            )
-        return self._event_pages(conditions, wanted, page)
+        return reads.iter_events(
+            self,
+            site=site,
+            monument=monument,
+            cause=cause,
+            damage_level=damage_level,
+            since=since,
+            until=until,
+            confidence=confidence,
+            page=page,
+        )
 
     def events_frame(
         self,
@@ -985,8 +883,8 @@ class Registry:
         citations are `citations_frame(...)`, which joins on `uid`. Needs pandas (`pip
         install 'heritage-registry[pandas]'`); without it, `MissingDependency` says so.
         """
-        pandas = frames.require_pandas("events_frame")
-        events = self.iter_events(
+        return reads.events_frame(
+            self,
             site=site,
             monument=monument,
             cause=cause,
@@ -995,7 +893,6 @@ class Registry:
             until=until,
             confidence=confidence,
         )
-        return frames.events_frame(pandas, events)
 
     def citations_frame(
         self,
@@ -1015,8 +912,8 @@ class Registry:
         slugs and `recorded_at` is `datetime64[us, UTC]` (`heritage_registry.frames`).
         Needs pandas, as `events_frame` does.
         """
-        pandas = frames.require_pandas("citations_frame")
-        events = self.iter_events(
+        return reads.citations_frame(
+            self,
             site=site,
             monument=monument,
             cause=cause,
@@ -1025,384 +922,17 @@ class Registry:
             until=until,
             confidence=confidence,
         )
-        return frames.citations_frame(pandas, events)
-
-    def _event_conditions(
-        self,
-        session: Session,
-        *,
-        site: str | None = None,
-        monument: str | None = None,
-        cause: Cause | str | None = None,
-        damage_level: DamageLevel | str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        confidence: Confidence | str | None = None,
-    ) -> tuple[list[sa.ColumnElement[bool]], Confidence | None]:
-        """The SQL conditions of `list_events`' filters, and the confidence wanted.
-
-        Each event keeps its confidence as derived, or NULL where it is not known
-        (`heritage_registry.confidence`). Where every event the other filters keep has
-        one, the stored confidence is a condition, served by its index in the list's
-        order; where some have none (an import that left it to be derived), the events
-        are read without it, as before it was stored. Either way the wanted confidence
-        is returned, to be checked on each event read.
-        """
-        cause_value = _filter(Cause, cause, "cause")
-        level_value = _filter(DamageLevel, damage_level, "damage level")
-        confidence_value = _filter(Confidence, confidence, "confidence")
-        start, end = _window(since, until)
-        conditions: list[sa.ColumnElement[bool]] = []
-        if cause_value is not None:
-            conditions.append(EVENT_TABLE.c.cause == cause_value)
-        if level_value is not None:
-            conditions.append(EVENT_TABLE.c.damage_level == level_value)
-        # `db.unlikely`: without it SQLite scans the whole table for any date window.
-        if start is not None:
-            latest = EVENT_TABLE.c.latest
-            conditions.append(sa.or_(latest.is_(None), db.unlikely(latest >= start)))
-        if end is not None:
-            earliest = EVENT_TABLE.c.earliest
-            conditions.append(sa.or_(earliest.is_(None), db.unlikely(earliest <= end)))
-        if site is not None:
-            site_row = self._site_row(session, site)
-            conditions.append(EVENT_TABLE.c.site_id == site_row.id)
-            if monument is not None:
-                monument_row = self._monument_row(session, site_row, monument)
-                conditions.append(EVENT_TABLE.c.monument_id == monument_row.id)
-        elif monument is not None:
-            raise InvalidRecord("a monument filter needs its site: give site= as well")
-        if confidence_value is not None:
-            # `stored = ? OR stored IS NULL` made each page of `iter_events` read every
-            # match again (no index gives that in the list's order): one is enough.
-            stored = EVENT_TABLE.c.confidence
-            unknown = sa.select(EVENT_TABLE.c.id).where(*conditions, stored.is_(None)).limit(1)
-            if session.connection().execute(unknown).first() is None:
-                conditions.append(stored == confidence_value)
-        return conditions, confidence_value
-
-    # EVENT_ORDER as keys a page can start after. NULL is neither before nor after
-    # anything, so an open `latest` is a flag (open ends last) and a stand-in date; the
-    # events with no `earliest` (first in the order) are read before the others, whose
-    # first key is the plain `earliest` column, so that each page begins with a range of
-    # its index.
-    _OPEN_LATEST = sa.case((EVENT_TABLE.c.latest.is_(None), 1), else_=0)
-    _LATEST_KEY = sa.func.coalesce(EVENT_TABLE.c.latest, sa.literal(dt.date.max, sa.Date))
-
-    def _event_pages(
-        self, conditions: Sequence[sa.ColumnElement[bool]], wanted: Confidence | None, page: int
-    ) -> Iterator[DamageEventPublic]:
-        """`iter_events`' generator: the events matching `conditions`, a page at a time."""
-        # Imported here: exchange builds on this module.
-        from heritage_registry.exchange import keyset_pages
-
-        keyed = self._EVENTS.order_by(None).add_columns(
-            self._OPEN_LATEST.label("open_latest"), self._LATEST_KEY.label("latest_key")
-        )
-        tail = [
-            (self._OPEN_LATEST, "open_latest"),
-            (self._LATEST_KEY, "latest_key"),
-            (EVENT_TABLE.c.uid, "uid"),
-        ]
-        earliest = EVENT_TABLE.c.earliest
-        parts = [
-            (keyed.where(*conditions, earliest.is_(None)), tail),
-            (keyed.where(*conditions, earliest.is_not(None)), [(earliest, "earliest"), *tail]),
-        ]
-        with self.engine.connect() as connection:
-            for query, keys in parts:
-                for rows in keyset_pages(connection, query, keys, page=page):
-                    for event in self._events_of(connection, rows):
-                        if wanted is None or event.confidence is wanted:
-                            yield event
-
-    # A summary's reads, as plain columns like `_events_public`'s: an ORM entity per row
-    # costs more than the query. Built once, so that a call only binds the site: building
-    # a statement and its cache key took longer than SQLite took to run it. Each selects
-    # its Public model's fields in the model's order, for `_public_of_row`.
-    _SITE_BY_SLUG = sa.select(
-        *[SITE_TABLE.c[name] for name in SitePublic.model_fields], SITE_TABLE.c.id
-    ).where(SITE_TABLE.c.slug == sa.bindparam("slug"))
-    _SITE_MONUMENTS = (
-        sa.select(
-            *[
-                SITE_TABLE.c.slug.label(name) if name == "site" else MONUMENT_TABLE.c[name]
-                for name in MonumentPublic.model_fields
-            ]
-        )
-        .join_from(MONUMENT_TABLE, SITE_TABLE, SITE_TABLE.c.id == MONUMENT_TABLE.c.site_id)
-        .where(MONUMENT_TABLE.c.site_id == sa.bindparam("site_id"))
-        .order_by(MONUMENT_TABLE.c.slug)
-    )
-    _SITE_SOURCES = (
-        sa.select(
-            *[SOURCE_TABLE.c[name] for name in SourcePublic.model_fields], *texts.kept_columns()
-        )
-        .outerjoin(TEXT_TABLE, TEXT_TABLE.c.source_id == SOURCE_TABLE.c.id)
-        .where(
-            SOURCE_TABLE.c.id.in_(
-                sa.select(CITATION_TABLE.c.source_id)
-                .join(EVENT_TABLE, EVENT_TABLE.c.id == CITATION_TABLE.c.event_id)
-                .where(EVENT_TABLE.c.site_id == sa.bindparam("site_id"))
-            )
-        )
-        .order_by(SOURCE_TABLE.c.key)
-    )
-
-    def site_records(self, slug: str) -> SiteRecords:
-        """Everything a summary of the site needs, read in one transaction."""
-        # Core statements on a connection, without a session: the ORM's layer adds
-        # nothing to a plain-column read, and setting it up cost a fifth of a summary.
-        with self.engine.begin() as connection:
-            site = None
-            if db.storable(slug):
-                site = connection.execute(self._SITE_BY_SLUG, {"slug": slug}).first()
-            if site is None:
-                slugs = connection.execute(sa.select(SITE_TABLE.c.slug)).scalars().all()
-                raise SiteNotFound(slug, slugs)
-            monuments = connection.execute(self._SITE_MONUMENTS, {"site_id": site.id}).all()
-            sources = connection.execute(self._SITE_SOURCES, {"site_id": site.id}).all()
-            return SiteRecords(
-                site=self._public_of_row(
-                    SitePublic,
-                    site,
-                    alt_names=_alt_names(site.alt_names),
-                    created_at=aware(site.created_at),
-                    updated_at=aware(site.updated_at),
-                ),
-                monuments=[
-                    self._public_of_row(
-                        MonumentPublic,
-                        row,
-                        alt_names=_alt_names(row.alt_names),
-                        created_at=aware(row.created_at),
-                        updated_at=aware(row.updated_at),
-                    )
-                    for row in monuments
-                ],
-                events=self._site_events_public(connection, site.id),
-                sources=[
-                    self._public_of_row(
-                        SourcePublic,
-                        row,
-                        created_at=aware(row.created_at),
-                        updated_at=aware(row.updated_at),
-                    )
-                    for row in sources
-                ],
-                texts={
-                    row.key: kept for row in sources if (kept := texts.kept_of_row(row)) is not None
-                },
-            )
-
-    @staticmethod
-    def _public_of_row(model: type[PublicT], row: Sequence[Any], **derived: Any) -> PublicT:
-        """A Public model from a row that starts with its fields in order; `derived` replace.
-
-        Values in the model's field order, as `model_construct` gives them: dumps follow
-        it. Columns after the fields (the site's id) are not the model's.
-        """
-        values = dict(zip(model.model_fields, row, strict=False))
-        values.update(derived)
-        return trusted(model, **values)
 
     def count_events(self, *, site: str | None = None, monument: str | None = None) -> int:
         """How many events the registry, a site or one of its monuments has.
 
         A merged event is not counted: it is counted in the event it was merged into.
         """
-        query = (
-            select(func.count())
-            .select_from(DamageEvent)
-            .where(col(DamageEvent.merged_into_id).is_(None))
-        )
-        with self.transaction() as session:
-            if site is not None:
-                site_row = self._site_row(session, site)
-                query = query.where(DamageEvent.site_id == site_row.id)
-                if monument is not None:
-                    monument_row = self._monument_row(session, site_row, monument)
-                    query = query.where(DamageEvent.monument_id == monument_row.id)
-            elif monument is not None:
-                raise InvalidRecord("a monument filter needs its site: give site= as well")
-            return session.exec(query).one()
+        return reads.count_events(self, site=site, monument=monument)
 
-    EVENT_ORDER = (
-        EVENT_TABLE.c.earliest.asc().nulls_first(),
-        EVENT_TABLE.c.latest.asc().nulls_last(),
-        EVENT_TABLE.c.uid,
-    )
-
-    # Built once: building a statement and its cache key took longer than SQLite took to
-    # run it. `_SITE_EVENTS` and `_SITE_CITATIONS` are what every summary reads.
-    _EVENTS: sa.Select[Any] = (
-        sa.select(
-            EVENT_TABLE.c.id,
-            EVENT_TABLE.c.uid,
-            EVENT_TABLE.c.cause,
-            EVENT_TABLE.c.damage_level,
-            EVENT_TABLE.c.occurred,
-            EVENT_TABLE.c.actor,
-            EVENT_TABLE.c.description,
-            EVENT_TABLE.c.earliest,
-            EVENT_TABLE.c.latest,
-            EVENT_TABLE.c.retracted_at,
-            EVENT_TABLE.c.retraction_reason,
-            EVENT_TABLE.c.merged_at,
-            EVENT_TABLE.c.merge_reason,
-            EVENT_TABLE.c.created_at,
-            EVENT_TABLE.c.updated_at,
-            EVENT_TABLE.c.confidence.label("stored_confidence"),
-            SITE_TABLE.c.slug.label("site"),
-            MONUMENT_TABLE.c.slug.label("monument"),
-            _MERGED_INTO_UID.label("merged_into"),
-        )
-        .select_from(
-            EVENT_TABLE.join(SITE_TABLE, SITE_TABLE.c.id == EVENT_TABLE.c.site_id).outerjoin(
-                MONUMENT_TABLE, MONUMENT_TABLE.c.id == EVENT_TABLE.c.monument_id
-            )
-        )
-        .order_by(*EVENT_ORDER)
-    )
-    _CITATIONS: sa.Select[Any] = (
-        sa.select(
-            CITATION_TABLE.c.event_id,
-            CITATION_TABLE.c.quote,
-            CITATION_TABLE.c.location,
-            CITATION_TABLE.c.stance,
-            CITATION_TABLE.c.claimed_occurred,
-            CITATION_TABLE.c.claimed_level,
-            CITATION_TABLE.c.date_resolution,
-            CITATION_TABLE.c.via,
-            CITATION_TABLE.c.mentions,
-            # Named apart from the event's own created_at, so that a row can hold both.
-            CITATION_TABLE.c.created_at.label("cited_at"),
-            SOURCE_TABLE.c.key.label("source"),
-            SOURCE_TABLE.c.publisher,
-        )
-        .join(SOURCE_TABLE, SOURCE_TABLE.c.id == CITATION_TABLE.c.source_id)
-        .order_by(CITATION_TABLE.c.id)
-    )
-    # One event and its citations, one row per citation (one row with no citation's
-    # values for an event without any): `_EVENTS`' columns then `_CITATIONS`', whose
-    # names differ, so that each row is both an event's row and a citation's.
-    _EVENT_BY_UID: sa.Select[Any] = (
-        _EVENTS.add_columns(*_CITATIONS.selected_columns)
-        .outerjoin(CITATION_TABLE, CITATION_TABLE.c.event_id == EVENT_TABLE.c.id)
-        .outerjoin(SOURCE_TABLE, SOURCE_TABLE.c.id == CITATION_TABLE.c.source_id)
-        .where(EVENT_TABLE.c.uid == sa.bindparam("uid"))
-        .order_by(None)
-        .order_by(CITATION_TABLE.c.id)
-    )
-    _SITE_EVENTS: sa.Select[Any] = _EVENTS.where(EVENT_TABLE.c.site_id == sa.bindparam("site_id"))
-    _SITE_CITATIONS: sa.Select[Any] = _CITATIONS.where(
-        CITATION_TABLE.c.event_id.in_(
-            sa.select(EVENT_TABLE.c.id).where(EVENT_TABLE.c.site_id == sa.bindparam("site_id"))
-        )
-    )
-
-    def _events_public(
-        self, session: Session, *conditions: sa.ColumnElement[bool]
-    ) -> list[DamageEventPublic]:
-        """The events matching `conditions`, in EVENT_ORDER, with citations and confidence.
-
-        Read as plain columns, not ORM entities: building an entity per row costs more
-        than the query, and a summary reads every event of a site.
-        """
-        connection = session.connection()
-        rows = connection.execute(self._EVENTS.where(*conditions)).all()
-        return self._events_of(connection, rows)
-
-    def _events_of(
-        self, connection: sa.Connection, rows: Sequence[sa.Row[Any]]
-    ) -> list[DamageEventPublic]:
-        """The events of `rows` (read by `_EVENTS`), each with its citations read by id."""
-        ids = [row.id for row in rows]
-        citations = (
-            citation
-            for part in db.chunked(ids)
-            for citation in connection.execute(
-                self._CITATIONS.where(CITATION_TABLE.c.event_id.in_(part))
-            )
-        )
-        return self._with_citations(rows, citations)
-
-    def _site_events_public(
-        self, connection: sa.Connection, site_id: int
-    ) -> list[DamageEventPublic]:
-        """`_events_public` of one site, by the statements built for it."""
-        params = {"site_id": site_id}
-        rows = connection.execute(self._SITE_EVENTS, params).all()
-        return self._with_citations(rows, connection.execute(self._SITE_CITATIONS, params))
-
-    def _with_citations(
-        self, rows: Sequence[sa.Row[Any]], citations: Iterable[sa.Row[Any]]
-    ) -> list[DamageEventPublic]:
-        """The events of `rows`, each with its rows among `citations` (in citation order)."""
-        cited: dict[int, list[sa.Row[Any]]] = {}
-        for citation in citations:
-            cited.setdefault(citation.event_id, []).append(citation)
-        return [self._event_public(row, cited.get(row.id, [])) for row in rows]
-
-    @staticmethod
-    def _event_public(row: sa.Row[Any], cited: Sequence[sa.Row[Any]]) -> DamageEventPublic:
-        citations = [
-            trusted(
-                CitationPublic,
-                quote=citation.quote,
-                location=citation.location,
-                stance=citation.stance,
-                claimed_occurred=citation.claimed_occurred,
-                claimed_level=citation.claimed_level,
-                date_resolution=citation.date_resolution,
-                via=citation.via,
-                mentions=citation.mentions,
-                source=citation.source,
-                recorded_at=aware(citation.cited_at),
-            )
-            for citation in cited
-        ]
-        # Stored by every write (`confidence.refresh`) and set NULL by the database on
-        # any change it derives from: derived here only where a change left it NULL.
-        derived = row.stored_confidence or confidence.derive(
-            occurred=row.occurred,
-            damage_level=row.damage_level,
-            retracted=row.retracted_at is not None,
-            merged=row.merged_into is not None,
-            attestations=[
-                confidence.attestation(
-                    stance=citation.stance,
-                    publisher=citation.publisher,
-                    source=citation.source,
-                    via=citation.via,
-                    claimed_occurred=citation.claimed_occurred,
-                    claimed_level=citation.claimed_level,
-                )
-                for citation in cited
-            ],
-        )
-        return trusted(
-            DamageEventPublic,
-            cause=row.cause,
-            damage_level=row.damage_level,
-            occurred=row.occurred,
-            actor=row.actor,
-            description=row.description,
-            uid=row.uid,
-            site=row.site,
-            monument=row.monument,
-            earliest=row.earliest,
-            latest=row.latest,
-            confidence=derived,
-            retracted_at=aware(row.retracted_at) if row.retracted_at else None,
-            retraction_reason=row.retraction_reason,
-            merged_into=row.merged_into,
-            merged_at=aware(row.merged_at) if row.merged_at else None,
-            merge_reason=row.merge_reason,
-            recorded_at=aware(row.created_at),
-            updated_at=aware(row.updated_at),
-            citations=citations,
-        )
+    def site_records(self, slug: str) -> SiteRecords:
+        """Everything a summary of the site needs, read in one transaction."""
+        return reads.site_records(self.engine, slug)
 
     # Corrections and history ------------------------------------------------------
 
@@ -1570,7 +1100,7 @@ class Registry:
         def work(session: Session) -> DamageEventPublic:
             row = self._event_row(session, uid, lock=True)
             merges.refuse_merged(session, row, "correct")
-            before = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+            before = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
             current = {
                 "uid": before.uid,
                 "site": before.site,
@@ -1597,7 +1127,7 @@ class Registry:
                 | occurred_span(data.occurred)
             )
             self._apply(row, values, f"event {row.uid}")
-            after = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+            after = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
             self._log(
                 session, RecordType.EVENT, row.uid, ChangeAction.UPDATE, before, after, reason, by
             )
@@ -1617,14 +1147,14 @@ class Registry:
                     f"event {row.uid} was retracted already ({row.retraction_reason}); "
                     "nothing to do"
                 )
-            before = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+            before = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
             now = utcnow()
             row.retracted_at = now
             row.retraction_reason = reason.strip()
             row.updated_at = now
             session.add(row)
             session.flush()
-            after = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+            after = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
             self._log(
                 session, RecordType.EVENT, row.uid, ChangeAction.RETRACT, before, after, reason, by
             )
@@ -1657,7 +1187,7 @@ class Registry:
         event's uid (or the beginning of one, as everywhere a uid is taken). A record
         since removed still has its history.
         """
-        kind = _filter(RecordType, record_type, "record type")
+        kind = arguments.vocabulary_filter(RecordType, record_type, "record type")
         assert kind is not None
         with self.transaction() as session:
             try:
@@ -1681,7 +1211,7 @@ class Registry:
         it (all by default). The feed from which a downstream copy keeps itself current:
         each entry holds its record's whole state after the change.
         """
-        kind = _filter(RecordType, record_type, "record type")
+        kind = arguments.vocabulary_filter(RecordType, record_type, "record type")
         with self.transaction() as session:
             return history.feed(session, since=since, by=by, record_type=kind, limit=limit)
 
@@ -1883,11 +1413,11 @@ class Registry:
                     if (citation.source, citation.quote) in held:
                         report.existing["citations"] += 1
                         continue
-                    before = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+                    before = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
                     source_row = self._source_row(session, citation.source)
                     session.add(self._citation_row(citation, row.id, source_row, utcnow()))
                     session.flush()
-                    after = self._events_public(session, EVENT_TABLE.c.id == row.id)[0]
+                    after = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
                     self._log(
                         session, RecordType.EVENT, row.uid, ChangeAction.CITE, before, after,
                         None, by, added={"citation": after.citations[-1].model_dump(mode="json")},

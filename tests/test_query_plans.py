@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from heritage_registry import Registry, confidence
+from heritage_registry import Registry, confidence, reads
 from heritage_registry.models import DamageEvent, Monument, Site
 from heritage_registry.vocab import Cause, DamageLevel
 
@@ -211,7 +211,7 @@ def test_every_event_filter_reads_by_an_index(registry: Registry) -> None:
 def test_the_plan_check_sees_a_scan(registry: Registry) -> None:
     """Without a usable index the check fails: a filter on the actor scans the table."""
     _fill(registry)
-    query = Registry._EVENTS.where(EVENT_TABLE.c.actor == "nobody")
+    query = reads.EVENTS.where(EVENT_TABLE.c.actor == "nobody")
     with _statements(registry.engine) as sent, registry.engine.connect() as connection:
         connection.execute(query).all()
     assert _problems(registry.engine, sent, {"actor"}) != []

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from heritage_registry import confidence, history, texts
+from heritage_registry import confidence, history, reads, texts
 from heritage_registry.db import WRITE_OPTIONS, bulk_writes, chunked, lookup
 from heritage_registry.exchange.inserts import _getter, _Insert, _stamp_converter
 from heritage_registry.exchange.pacing import _collect_young
@@ -620,13 +620,13 @@ class _Writer:
                 records = [record for record in records if record["uid"] not in self.pending]
         given = _event_ids(connection, {record["uid"] for record in records})
         live = _live_events(connection, given.values())
-        registry, events = self.registry, EVENT_TABLE
+        events = EVENT_TABLE
         with Session(bind=connection) as session:
             for record in records:
                 event_id, event_uid = live[given[record["uid"]]]
                 if event_uid != record["uid"]:
                     self.report.redirected[record["uid"]] = event_uid
-                before = registry._events_public(session, events.c.id == event_id)[0]
+                before = reads.events_public(session, events.c.id == event_id)[0]
                 present = {(citation.source, citation.quote) for citation in before.citations}
                 for citation in record["citations"]:
                     if (citation["source"], citation["quote"]) in present:
@@ -634,7 +634,7 @@ class _Writer:
                         continue
                     present.add((citation["source"], citation["quote"]))
                     self.citation_insert.run(connection, [self._citation(event_id, citation)])
-                    after = registry._events_public(session, events.c.id == event_id)[0]
+                    after = reads.events_public(session, events.c.id == event_id)[0]
                     history.log(
                         session, RecordType.EVENT, event_uid, ChangeAction.CITE, before, after,
                         reason=None, by=self.by, how=ChangeHow.IMPORT, at=self.now,

@@ -281,56 +281,18 @@ def iter_events(
     return _event_pages(registry.engine, conditions, wanted, page)
 
 
-def events_frame(
-    registry: Registry,
-    *,
-    site: str | None = None,
-    monument: str | None = None,
-    cause: Cause | str | None = None,
-    damage_level: DamageLevel | str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    confidence: Confidence | str | None = None,
-) -> Any:
-    """`Registry.events_frame`, whose docstring says what it returns."""
+def events_frame(registry: Registry, **filters: Any) -> Any:
+    """`Registry.events_frame`, whose docstring says what it returns; `filters` are
+    `iter_events`'."""
     pandas = frames.require_pandas("events_frame")
-    events = iter_events(
-        registry,
-        site=site,
-        monument=monument,
-        cause=cause,
-        damage_level=damage_level,
-        since=since,
-        until=until,
-        confidence=confidence,
-    )
-    return frames.events_frame(pandas, events)
+    return frames.events_frame(pandas, iter_events(registry, **filters))
 
 
-def citations_frame(
-    registry: Registry,
-    *,
-    site: str | None = None,
-    monument: str | None = None,
-    cause: Cause | str | None = None,
-    damage_level: DamageLevel | str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    confidence: Confidence | str | None = None,
-) -> Any:
-    """`Registry.citations_frame`, whose docstring says what it returns."""
+def citations_frame(registry: Registry, **filters: Any) -> Any:
+    """`Registry.citations_frame`, whose docstring says what it returns; `filters` are
+    `iter_events`'."""
     pandas = frames.require_pandas("citations_frame")
-    events = iter_events(
-        registry,
-        site=site,
-        monument=monument,
-        cause=cause,
-        damage_level=damage_level,
-        since=since,
-        until=until,
-        confidence=confidence,
-    )
-    return frames.citations_frame(pandas, events)
+    return frames.citations_frame(pandas, iter_events(registry, **filters))
 
 
 def count_events(

@@ -310,39 +310,30 @@ class _Writer:
                 continue
             held.add(key)
             fresh.append({**record, "changed_at": at})
-        created: dict[str, list[str]] = {}
-        attached: list[str] = []
+        # A record's own entry, brought by the file, takes the place of the one this import
+        # wrote for it: its `create` entry, or the entry that attached a source's text.
+        replaced: dict[tuple[str, str, str | None], list[str]] = {}
+        kind: tuple[str, str, str | None]
         for record in fresh:
             if record["action"] == ChangeAction.CREATE.value:
-                created.setdefault(record["record_type"], []).append(record["record"])
+                kind = (ChangeAction.CREATE.value, record["record_type"], None)
             elif _attaches_text(record):
-                attached.append(record["record"])
-        # The entry that attached a source's text, brought by the file, takes the place of
-        # the one this import wrote for it, as a record's own `create` entry does.
-        for part in chunked(attached):
-            connection.execute(
-                changes.delete().where(
-                    changes.c.action == ChangeAction.UPDATE,
-                    changes.c.how == ChangeHow.IMPORT,
-                    changes.c.changed_at == self.now,
-                    changes.c.changed_by == self.by,
-                    changes.c.record_type == RecordType.SOURCE,
-                    changes.c.reason == _ATTACHED,
-                    changes.c.record.in_(part),
-                )
-            )
-        for record_type, names in created.items():
+                kind = (ChangeAction.UPDATE.value, RecordType.SOURCE.value, _ATTACHED)
+            else:
+                continue
+            replaced.setdefault(kind, []).append(record["record"])
+        for (action, record_type, reason), names in replaced.items():
+            written = [
+                changes.c.action == action,
+                changes.c.how == ChangeHow.IMPORT,
+                changes.c.changed_at == self.now,
+                changes.c.changed_by == self.by,
+                changes.c.record_type == record_type,
+            ]
+            if reason is not None:
+                written.append(changes.c.reason == reason)
             for part in chunked(names):
-                connection.execute(
-                    changes.delete().where(
-                        changes.c.action == ChangeAction.CREATE,
-                        changes.c.how == ChangeHow.IMPORT,
-                        changes.c.changed_at == self.now,
-                        changes.c.changed_by == self.by,
-                        changes.c.record_type == record_type,
-                        changes.c.record.in_(part),
-                    )
-                )
+                connection.execute(changes.delete().where(*written, changes.c.record.in_(part)))
         self._insert_many(connection, changes, fresh)
         self.report.added["changes"] += len(fresh)
 

@@ -339,3 +339,33 @@ def _unlikely(element: unlikely, compiler: sa.sql.compiler.SQLCompiler, **kw: An
 @compiles(unlikely, "sqlite")
 def _unlikely_sqlite(element: unlikely, compiler: sa.sql.compiler.SQLCompiler, **kw: Any) -> str:
     return f"unlikely({compiler.process(element.clauses, **kw)})"
+
+
+def driver_error(
+    connection: sa.Connection,
+    cursor: Any,
+    sql: str,
+    values: Any,
+    exc: Any,
+) -> sa.exc.StatementError:
+    """The driver's error `exc` as SQLAlchemy raises it (`IntegrityError`,
+    `OperationalError`, ...), the connection invalidated as SQLAlchemy would where the
+    error says that the connection is lost: for statements run on the driver's own
+    cursor (`prepared.Prepared`, the import's `COPY`), so that callers handle one kind of
+    error whatever ran the statement."""
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
+    if lost:
+        connection.invalidate(exc)
+    elif cursor is not None:
+        cursor.close()
+    error: sa.exc.StatementError = sa.exc.DBAPIError.instance(
+        sql,
+        values,
+        exc,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=connection.engine.hide_parameters,
+        connection_invalidated=lost,
+        dialect=dialect,
+    )
+    return error

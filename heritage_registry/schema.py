@@ -217,6 +217,8 @@ DATA_ADDED: dict[str, tuple[Held, ...]] = {
     "0005": (),
     # The quotes' offsets go with the texts they point into.
     "0006": (Held("source_text"),),
+    # A trigger function that the import's statements may pass by: no table or column.
+    "0007": (),
 }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from heritage_registry import Registry
 from heritage_registry.models import metadata
 
 
@@ -27,3 +28,17 @@ def after_creation(history: str) -> str:
     created, _, rest = history.partition("\n\n")
     assert "  create  by " in created.splitlines()[0], created
     return rest
+
+
+def fill(registry: Registry, contents: dict[str, list[dict[str, Any]]]) -> None:
+    """Add a registry's contents as `tests.strategies` draws them, by the library."""
+    for site in contents["sites"]:
+        registry.add_site(**site)
+    for monument in contents["monuments"]:
+        registry.add_monument(**monument)
+    for source in contents["sources"]:
+        registry.add_source(**source)
+    for event in contents["events"]:
+        registry.add_event(**event)
+    for kept in contents.get("texts", []):
+        registry.attach_text(kept["key"], **{k: v for k, v in kept.items() if k != "key"})

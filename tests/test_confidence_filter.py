@@ -4,8 +4,8 @@ Each event row keeps its confidence, or NULL where it is not known
 (`heritage_registry.confidence`); triggers set it NULL on any change it derives from,
 whoever writes. The property test makes random registries by every path that changes
 an event's confidence (adding, citing, correcting, retracting and merging events,
-changing a source's publisher; `Registry.merge`; the import adding citations by uid; and
-plain SQL that goes round the registry, as another program might) and holds, on both
+changing a source's publisher; `Registry.merge`; the import adding events, and citations
+by uid; and plain SQL that goes round the registry, as another program might) and holds, on both
 engines: every stored value NULL or the derived one, and `list_events(confidence=...)`
 and `iter_events(confidence=...)` equal to the events whose derived confidence it is.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +69,9 @@ steps = st.one_of(
     st.tuples(st.just("publisher"), st.integers(0, 3), st.sampled_from(PUBLISHERS)),
     st.tuples(st.just("merge-registry"), st.integers(0, 9), citations),
     st.tuples(st.just("import-cite"), st.integers(0, 9), citations),
+    st.tuples(
+        st.just("import"), st.lists(events, min_size=1, max_size=3), st.booleans(), citations
+    ),
     st.tuples(st.just("sql-publisher"), st.integers(0, 3), st.sampled_from(PUBLISHERS)),
     st.tuples(st.just("sql-stance"), st.integers(0, 30), st.sampled_from(Stance.values())),
     st.tuples(st.just("sql-level"), st.integers(0, 9), st.sampled_from(LEVELS)),
@@ -92,6 +96,19 @@ def _take(step: tuple[Any, ...], reg: Registry, uids: list[str]) -> None:
                     .where(SOURCE_TABLE.c.key == key)
                     .values(publisher=publisher)
                 )
+        return
+    if kind == "import":
+        # New events, each stored with the confidence derived from the citations it
+        # brings; the first perhaps given again with one more, which unsets it.
+        new = [
+            {"type": "event", "uid": str(uuid.uuid4()), "site": "palmyra", "cause": "explosives",
+             **event}
+            for event in args[0]
+        ]  # fmt: skip
+        again = [{**new[0], "citations": [*new[0]["citations"], args[2]]}] if args[1] else []
+        lines = [{"format": "heritage-registry", "version": 1}, *new, *again]
+        import_jsonl(reg, io.BytesIO("".join(json.dumps(line) + "\n" for line in lines).encode()))
+        uids.extend(event["uid"] for event in new)
         return
     if kind == "sql-stance":
         with reg.engine.begin() as connection:

@@ -17,7 +17,7 @@ from heritage_registry.exchange import ImportFailed, export_jsonl, import_jsonl
 from heritage_registry.models import EVENT_TABLE
 from heritage_registry.seed import load_seed
 from tests import strategies as s
-from tests.helpers import dump
+from tests.helpers import dump, fill
 
 HEADER = '{"format":"heritage-registry","version":1}\n'
 SITE = '{"type":"site","slug":"palmyra","name":"Palmyra","country":"SY"}\n'
@@ -47,19 +47,6 @@ def exported(registry: Registry) -> str:
 def imported(registry: Registry, text: str | bytes) -> Any:
     data = text.encode() if isinstance(text, str) else text
     return import_jsonl(registry, io.BytesIO(data))
-
-
-def fill(registry: Registry, contents: dict[str, list[dict[str, Any]]]) -> None:
-    for site in contents["sites"]:
-        registry.add_site(**site)
-    for monument in contents["monuments"]:
-        registry.add_monument(**monument)
-    for source in contents["sources"]:
-        registry.add_source(**source)
-    for event in contents["events"]:
-        registry.add_event(**event)
-    for kept in contents.get("texts", []):
-        registry.attach_text(kept["key"], **{k: v for k, v in kept.items() if k != "key"})
 
 
 @given(contents=s.registry_contents())

@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from heritage_registry import db
+
 
 class _Insert:
     """An `INSERT` of many rows, given as tuples in the order of `columns`, by the driver.
@@ -83,16 +85,15 @@ class _Insert:
             # psycopg's own connection, in the transaction `connection` began.
             driver: Any = connection.connection.dbapi_connection
             dbapi = connection.dialect.loaded_dbapi
+            cursor = driver.cursor()
             try:
-                with driver.cursor() as cursor, cursor.copy(self.copy) as copy:
+                with cursor, cursor.copy(self.copy) as copy:
                     for row in params:
                         copy.write_row(row)
             except dbapi.Error as exc:
-                # As SQLAlchemy would raise it (IntegrityError, OperationalError, ...), for
-                # the import's handling of a racing writer and of a full disk.
-                raise sa.exc.DBAPIError.instance(
-                    self.copy, None, exc, dbapi.Error, dialect=connection.dialect
-                ) from exc
+                # As SQLAlchemy would raise it, for the import's handling of a racing
+                # writer and of a full disk.
+                raise db.driver_error(connection, cursor, self.copy, None, exc) from exc
             return
         if self.order is not None:
             order = self.order

@@ -735,17 +735,25 @@ CHANGE_TABLE: sa.Table = Change.__table__  # type: ignore[attr-defined]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+# The setters of the four slots every pydantic model has, taken once: `trusted` fills
+# them directly, where `object.__setattr__` would look each up again per call.
+_SLOTS = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+_SET_DICT, _SET_FIELDS_SET, _SET_EXTRA, _SET_PRIVATE = (
+    BaseModel.__dict__[name].__set__ for name in _SLOTS
+)
+
+
 def trusted(model: type[ModelT], **values: Any) -> ModelT:
     """A model from values already valid (read from the database), every field given.
 
     What `model_construct` does, without its per-field look-up of defaults: the read
-    path builds one per event and citation, and that look-up was most of its cost.
+    path builds one per event and citation, and a summary one per line it shows.
     """
     # object's __new__, not SQLModel's: that one sets up private attributes, which the
-    # line below sets anyway.
+    # lines below set anyway.
     built = object.__new__(model)
-    object.__setattr__(built, "__dict__", values)
-    object.__setattr__(built, "__pydantic_fields_set__", set(values))
-    object.__setattr__(built, "__pydantic_extra__", None)
-    object.__setattr__(built, "__pydantic_private__", None)
+    _SET_DICT(built, values)
+    _SET_FIELDS_SET(built, set(values))
+    _SET_EXTRA(built, None)
+    _SET_PRIVATE(built, None)
     return built

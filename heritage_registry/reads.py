@@ -19,6 +19,7 @@ raise the error naming the nearest ones.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -567,13 +568,19 @@ def _event_public(row: Row, cited: Sequence[Row]) -> DamageEventPublic:
     )
 
 
+@functools.cache
+def _field_names(model: type[BaseModel]) -> tuple[str, ...]:
+    """A model's field names, in order: `model_fields` is a property that costs a call."""
+    return tuple(model.model_fields)
+
+
 def _public_of_row(model: type[PublicT], row: Sequence[Any], **derived: Any) -> PublicT:
     """A Public model from a row that starts with its fields in order; `derived` replace.
 
     Values in the model's field order, as `model_construct` gives them: dumps follow
     it. Columns after the fields (the site's id) are not the model's.
     """
-    values = dict(zip(model.model_fields, row, strict=False))
+    values = dict(zip(_field_names(model), row, strict=False))
     values.update(derived)
     return trusted(model, **values)
 

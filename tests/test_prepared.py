@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 
 from heritage_registry import EventNotFound, Registry, reads
-from heritage_registry.models import EVENT_TABLE, SITE_TABLE
+from heritage_registry.models import CITATION_TABLE, EVENT_TABLE, SITE_TABLE
 from heritage_registry.prepared import NotPreparable, Prepared
 from heritage_registry.seed import load_seed
 from heritage_registry.vocab import Cause, DamageLevel, Stance
@@ -201,6 +201,27 @@ def test_bind_and_result_processors_are_applied_and_defaults_bound(registry: Reg
         assert rows == list(connection.execute(statement, {"given": "x"}).all())
         with pytest.raises(sa.exc.InvalidRequestError, match="'given'"):
             Prepared(statement).rows(connection, {})
+
+
+def test_empty_json_lists_are_new_lists_and_enums_their_members(registry: Registry) -> None:
+    """The faster processors (`prepared._empty_list`, `_enum_lookup`) give what Core's do:
+    a list of its own to each row, the vocabulary's members, and an error for a value
+    outside it."""
+    json = "'[]'::jsonb" if registry.engine.dialect.name == "postgresql" else "'[]'"
+    mentions = sa.type_coerce(sa.literal_column(json), CITATION_TABLE.c.mentions.type)
+    cause = sa.type_coerce(sa.literal_column("'fire'"), EVENT_TABLE.c.cause.type)
+    one = sa.select(mentions.label("mentions"), cause.label("cause"))
+    statement = sa.select(one.union_all(one).subquery())
+    with registry.engine.connect() as connection:
+        rows = Prepared(statement).rows(connection, {})
+        assert rows == list(connection.execute(statement).all())
+        assert rows[0].mentions == []
+        assert rows[0].cause is Cause.FIRE
+        rows[0].mentions.append("changed")
+        assert rows[1].mentions == []
+        flood = sa.type_coerce(sa.literal_column("'flood'"), EVENT_TABLE.c.cause.type)
+        with pytest.raises(LookupError):
+            Prepared(sa.select(flood.label("cause"))).rows(connection, {})
 
 
 def test_the_statement_runs_in_the_connections_transaction(registry: Registry) -> None:

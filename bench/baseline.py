@@ -15,7 +15,8 @@
   connection.
 - On PostgreSQL (`copy_rows`, `compare_postgres`): the same rows `COPY ... FROM STDIN`
   with psycopg 3 into a database migrated by `registry init`, committing as the import
-  commits, and the comparison of two such databases.
+  commits, and the comparison of two such databases; `copy_history`: the history entries
+  the import wrote, copied the same way, for the ratio against everything it writes.
 """
 
 from __future__ import annotations
@@ -329,6 +330,45 @@ def copy_rows(url: str, rows: Generated) -> float:
         return time.perf_counter() - started
     finally:
         connection.close()
+
+
+def copy_history(imported: str, copied: str) -> tuple[int, float]:
+    """COPY the history entries the import wrote at `imported` into the COPY baseline's
+    registry at `copied`; returns how many, and the seconds the COPY into it took.
+
+    The import records each record's creation in history (`change`, the record as the
+    file gave it, as JSON), which the rows `copy_rows` writes do not include: this times
+    writing those rows the same way, so that the import can also be set against a COPY
+    of everything it writes. The rows are read out first (not timed), as COPY text.
+    """
+    import io
+
+    import psycopg
+
+    source, target = psycopg.connect(libpq_url(imported)), psycopg.connect(libpq_url(copied))
+    try:
+        columns = ", ".join(
+            name
+            for (name,) in source.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema ="
+                " 'public' AND table_name = 'change' AND column_name <> 'id'"
+                " ORDER BY ordinal_position"
+            )
+        )
+        text = io.BytesIO()
+        with source.cursor() as cursor, cursor.copy(f"COPY change ({columns}) TO STDOUT") as out:
+            for data in out:
+                text.write(data)
+        row = source.execute("SELECT COUNT(*) FROM change").fetchone()
+        rows = int(row[0]) if row else 0
+        started = time.perf_counter()
+        with target.cursor() as cursor, cursor.copy(f"COPY change ({columns}) FROM STDIN") as into:
+            into.write(text.getvalue())
+        target.commit()
+        return rows, time.perf_counter() - started
+    finally:
+        source.close()
+        target.close()
 
 
 def compare_postgres(url: str, other: str, *, window: int | None = None) -> dict[str, int]:

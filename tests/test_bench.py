@@ -64,6 +64,7 @@ POSTGRES_METRICS = [
     "postgres_import_events_per_s",
     "postgres_copy_events_per_s",
     "postgres_import_ratio",
+    "postgres_import_ratio_with_history",
     "linearity_postgres_import_1000_2000",
     "linearity_postgres_copy_1000_2000",
     "postgres_get_event_ms",
@@ -192,6 +193,8 @@ def test_small_run_reports_the_postgres_rows(request: pytest.FixtureRequest) -> 
     # The COPY baseline wrote what the import wrote.
     assert results["info"]["postgres_baseline_rows_differing"] == dict.fromkeys(TABLES, 0)
     assert len(results["info"]["postgres_import_seconds_runs"]) == 2
+    # The history entries the import wrote were copied for the second ratio.
+    assert results["info"]["postgres_history_rows"] > 0
 
 
 def test_generation_is_deterministic_and_bounds_match_the_registry(

@@ -246,6 +246,9 @@ def list_events(
 ) -> list[DamageEventPublic]:
     """`Registry.list_events`, whose docstring says what it returns."""
     check_page(limit, offset)
+    filters = (monument, cause, damage_level, since, until, confidence, limit)
+    if site is not None and not offset and all(value is None for value in filters):
+        return _whole_site(registry, site)
     with registry.transaction() as session:
         conditions, wanted = _event_conditions(
             registry,
@@ -491,6 +494,21 @@ def _events_of(connection: sa.Connection, rows: Sequence[sa.Row[Any]]) -> list[D
         for citation in connection.execute(CITATIONS.where(CITATION_TABLE.c.event_id.in_(part)))
     )
     return _with_citations(rows, citations)
+
+
+def _whole_site(registry: Registry, slug: str) -> list[DamageEventPublic]:
+    """Every event of one site (`list_events(site=...)`, the list's commonest call), by the
+    statements a summary reads them with."""
+    with registry.engine.begin() as connection:
+        found = _SITE_BY_SLUG_PREPARED.rows(connection, {"slug": slug}) if db.storable(slug) else []
+        if found:
+            site_id = found[0].id
+        else:
+            # Not a slug as stored: the registry's look-up, which forgives or names the
+            # nearest ones.
+            with Session(connection) as session:
+                site_id = registry._site_row(session, slug).id
+        return _site_events_public(connection, site_id)
 
 
 def _site_events_public(connection: sa.Connection, site_id: int) -> list[DamageEventPublic]:

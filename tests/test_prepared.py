@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 
-from heritage_registry import EventNotFound, Registry, reads
+from heritage_registry import EventNotFound, Registry, SiteNotFound, reads
 from heritage_registry.models import CITATION_TABLE, EVENT_TABLE, SITE_TABLE
 from heritage_registry.prepared import NotPreparable, Prepared
 from heritage_registry.seed import load_seed
@@ -97,7 +97,8 @@ class ViaExecute:
 
 def assert_reads_as_before(registry: Registry) -> None:
     """`get_event` and `site_records` give what they gave through `Connection.execute`,
-    and `get_event` what `events_public` reads of the event."""
+    `get_event` what `events_public` reads of the event, and `list_events(site=...)`
+    what the list filtered by site gives."""
     uids = [event.uid for event in registry.list_events()]
     slugs = [site.slug for site in registry.list_sites()]
     with ViaExecute():
@@ -111,6 +112,12 @@ def assert_reads_as_before(registry: Registry) -> None:
     # A prefix of a uid still finds its event, by the lookup of the Session.
     for uid, event in zip(uids, events, strict=True):
         assert registry.get_event(uid[:13]) == event
+    # A whole site's list (by the summary's statements) is the filtered list's, whose
+    # page is the whole site too.
+    for slug in slugs:
+        assert registry.list_events(site=slug) == registry.list_events(site=slug, limit=10**9)
+    with pytest.raises(SiteNotFound):
+        registry.list_events(site="no-such-site")
 
 
 def change_some(registry: Registry) -> None:

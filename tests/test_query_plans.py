@@ -229,6 +229,15 @@ def test_every_event_filter_reads_by_an_index(registry: Registry) -> None:
     assert failures == []
 
 
+def test_a_sites_summary_reads_by_an_index(registry: Registry) -> None:
+    """`site_records`, what every summary reads, searches the events by their site."""
+    _fill(registry)
+    with _statements(registry.engine) as sent:
+        assert registry.site_records("site-7").events
+    assert sum("FROM damage_event" in statement for statement, _ in sent) >= 2
+    assert _problems(registry.engine, sent, {"site_id"}) == []
+
+
 def test_the_plan_check_sees_a_scan(registry: Registry) -> None:
     """Without a usable index the check fails: a filter on the actor scans the table."""
     _fill(registry)

@@ -342,13 +342,7 @@ def site_records(engine: sa.Engine, slug: str) -> SiteRecords:
     # nothing to a plain-column read, and setting it up cost a fifth of a summary. By
     # the driver (`Prepared`), in the one transaction begun here.
     with engine.begin() as connection:
-        found: list[Row] = []
-        if db.storable(slug):
-            found = _SITE_BY_SLUG_PREPARED.rows(connection, {"slug": slug})
-        if not found:
-            slugs = connection.execute(sa.select(SITE_TABLE.c.slug)).scalars().all()
-            raise SiteNotFound(slug, slugs)
-        site = found[0]
+        site = _site_by_slug(connection, slug)
         monuments = _SITE_MONUMENTS_PREPARED.rows(connection, {"site_id": site.id})
         sources = _SITE_SOURCES_PREPARED.rows(connection, {"site_id": site.id})
         return SiteRecords(
@@ -500,15 +494,16 @@ def _whole_site(registry: Registry, slug: str) -> list[DamageEventPublic]:
     """Every event of one site (`list_events(site=...)`, the list's commonest call), by the
     statements a summary reads them with."""
     with registry.engine.begin() as connection:
-        found = _SITE_BY_SLUG_PREPARED.rows(connection, {"slug": slug}) if db.storable(slug) else []
-        if found:
-            site_id = found[0].id
-        else:
-            # Not a slug as stored: the registry's look-up, which forgives or names the
-            # nearest ones.
-            with Session(connection) as session:
-                site_id = registry._site_row(session, slug).id
-        return _site_events_public(connection, site_id)
+        return _site_events_public(connection, _site_by_slug(connection, slug).id)
+
+
+def _site_by_slug(connection: sa.Connection, slug: str) -> Row:
+    """The site's row (`_SITE_BY_SLUG`), or `SiteNotFound` naming the nearest slugs."""
+    found = _SITE_BY_SLUG_PREPARED.rows(connection, {"slug": slug}) if db.storable(slug) else []
+    if not found:
+        slugs = connection.execute(sa.select(SITE_TABLE.c.slug)).scalars().all()
+        raise SiteNotFound(slug, slugs)
+    return found[0]
 
 
 def _site_events_public(connection: sa.Connection, site_id: int) -> list[DamageEventPublic]:

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from heritage_registry import Registry
-from heritage_registry.models import metadata
+from heritage_registry.models import EVENT_TABLE, metadata
 
 
 def dump(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -42,3 +42,10 @@ def fill(registry: Registry, contents: dict[str, list[dict[str, Any]]]) -> None:
         registry.add_event(**event)
     for kept in contents.get("texts", []):
         registry.attach_text(kept["key"], **{k: v for k, v in kept.items() if k != "key"})
+
+
+def stored_confidence(reg: Registry) -> dict[str, str | None]:
+    """Each event's stored confidence (`damage_event.confidence`) by uid, NULL as None."""
+    with reg.engine.connect() as connection:
+        rows = connection.execute(sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.confidence))
+        return {uid: None if stored is None else str(stored) for uid, stored in rows}

@@ -34,6 +34,7 @@ from heritage_registry import (
 from heritage_registry.exchange import import_jsonl
 from heritage_registry.models import CITATION_TABLE, EVENT_TABLE, SOURCE_TABLE
 from heritage_registry.vocab import Confidence, DamageLevel, Stance
+from tests.helpers import stored_confidence
 
 KEYS = ["afp-1", "afp-2", "reuters-1", "sana-1"]
 PUBLISHERS = ["AFP", "afp ", "Reuters", None]
@@ -151,12 +152,6 @@ def _take(step: tuple[Any, ...], reg: Registry, uids: list[str]) -> None:
 _COPIED = [column.name for column in CITATION_TABLE.columns if column.name != "id"]
 
 
-def _stored(reg: Registry) -> dict[str, str | None]:
-    with reg.engine.connect() as connection:
-        rows = connection.execute(sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.confidence))
-        return {uid: None if stored is None else str(stored) for uid, stored in rows}
-
-
 def _derived(reg: Registry, event: DamageEventPublic) -> Confidence:
     """`confidence.derive` of what the registry returns: never the stored value."""
     publishers = {source.key: source.publisher for source in reg.list_sources()}
@@ -184,7 +179,7 @@ def _check(reg: Registry) -> None:
     derived = {event.uid: _derived(reg, event) for event in every}
     # What the read path returns (the stored value where there is one) is the derivation.
     assert {event.uid: event.confidence for event in every} == derived
-    for uid, stored in _stored(reg).items():
+    for uid, stored in stored_confidence(reg).items():
         assert stored in (None, derived[uid].value), uid
     for wanted in Confidence:
         expected = [event.uid for event in every if event.confidence is wanted]
@@ -214,7 +209,7 @@ def test_the_confidence_filter_is_the_derivation(
     # Deriving every value not known leaves them all known, and the filter as it was.
     with reg.engine.begin() as connection:
         confidence.refresh(connection)
-    assert None not in _stored(reg).values()
+    assert None not in stored_confidence(reg).values()
     _check(reg)
 
 
@@ -230,13 +225,13 @@ def test_the_registrys_writes_store_the_confidence_they_change(registry: Registr
         source="afp",
         quote="The temple was blown up",
     )
-    assert _stored(registry) == {event.uid: "single_source"}
+    assert stored_confidence(registry) == {event.uid: "single_source"}
     registry.cite(event.uid, source="reuters", quote="Blown up, says a witness")
-    assert _stored(registry) == {event.uid: "corroborated"}
+    assert stored_confidence(registry) == {event.uid: "corroborated"}
     registry.update_source("reuters", reason="same agency", publisher="AFP")
-    assert _stored(registry) == {event.uid: "single_source"}
+    assert stored_confidence(registry) == {event.uid: "single_source"}
     registry.retract_event(event.uid, reason="withdrawn")
-    assert _stored(registry) == {event.uid: "retracted"}
+    assert stored_confidence(registry) == {event.uid: "retracted"}
 
 
 def test_a_change_round_the_registry_leaves_the_confidence_unknown(registry: Registry) -> None:
@@ -270,13 +265,15 @@ def test_a_change_round_the_registry_leaves_the_confidence_unknown(registry: Reg
             confidence.refresh(
                 connection, connection.execute(sa.select(EVENT_TABLE.c.id)).scalars()
             )
-        assert _stored(registry)[event.uid] is not None
+        assert stored_confidence(registry)[event.uid] is not None
         with registry.engine.begin() as connection:
             connection.execute(change)
-        assert _stored(registry) == {event.uid: None}, change
+        assert stored_confidence(registry) == {event.uid: None}, change
     # A change that leaves those columns as they were keeps what is known.
     with registry.engine.begin() as connection:
         confidence.refresh(connection)
         connection.execute(sa.update(EVENT_TABLE).values(description="Seen from the road"))
         connection.execute(sa.update(CITATION_TABLE).values(location="p. 2"))
-    assert _stored(registry) == {event.uid: registry.get_event(event.uid).confidence.value}
+    assert stored_confidence(registry) == {
+        event.uid: registry.get_event(event.uid).confidence.value
+    }

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from heritage_registry import Registry, confidence
 from heritage_registry.exchange import import_jsonl
 from heritage_registry.models import CITATION_TABLE, EVENT_TABLE
+from tests.helpers import stored_confidence
 
 SOURCES = [("afp", "AFP"), ("afp-2", "AFP"), ("reuters", "Reuters"), ("sana", "SANA")]
 
@@ -115,12 +116,6 @@ def _counting_updates(reg: Registry) -> Iterator[Callable[[], list[str]]]:
             connection.exec_driver_sql("DROP TABLE test_updated_event")
 
 
-def _stored(reg: Registry) -> dict[str, str | None]:
-    with reg.engine.connect() as connection:
-        rows = connection.execute(sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.confidence))
-        return {uid: stored for uid, stored in rows}
-
-
 def _import(reg: Registry, records: list[dict[str, Any]]) -> None:
     import_jsonl(reg, io.BytesIO(_lines(records)))
 
@@ -131,7 +126,7 @@ def test_a_postgresql_import_updates_none_of_the_events_it_writes(
 ) -> None:
     sqlite = fresh_registry("sqlite")
     _import(sqlite, NEW)
-    expected = _stored(sqlite)
+    expected = stored_confidence(sqlite)
     assert set(expected.values()) == {
         "single_source", "corroborated", "contested", "retracted",
     }  # fmt: skip
@@ -139,7 +134,7 @@ def test_a_postgresql_import_updates_none_of_the_events_it_writes(
     with _counting_updates(reg) as updated:
         _import(reg, NEW)
         assert updated() == []
-    assert _stored(reg) == expected
+    assert stored_confidence(reg) == expected
     assert {event.uid: event.confidence.value for event in reg.list_events()} == expected
 
 
@@ -152,14 +147,14 @@ def test_events_cited_again_are_derived_again(
     them again, and only those are updated."""
     sqlite = fresh_registry("sqlite")
     _import(sqlite, NEW + AGAIN)
-    expected = _stored(sqlite)
+    expected = stored_confidence(sqlite)
     assert expected[_uid(1)] == "corroborated"
     assert expected[_uid(2)] == "contested"
     reg = fresh_registry("postgresql")
     with _counting_updates(reg) as updated:
         _import(reg, NEW + AGAIN)
         assert set(updated()) == {_uid(1), _uid(2)}
-    assert _stored(reg) == expected
+    assert stored_confidence(reg) == expected
 
 
 def _add_event(reg: Registry) -> str:
@@ -174,7 +169,7 @@ def _add_event(reg: Registry) -> str:
         source="afp",
         quote="Blown up",
     )
-    assert _stored(reg) == {event.uid: "single_source"}
+    assert stored_confidence(reg) == {event.uid: "single_source"}
     return event.uid
 
 

@@ -602,11 +602,9 @@ class _Writer:
             for record in fresh.values()
             for citation in record["citations"]
         ]
-        if self.derive_new:
-            # Exactly the citations each new event's stored confidence was derived from.
-            with confidence.derived_citations(connection):
-                self.citation_insert.run(connection, citations)
-        else:
+        # Exactly the citations each new event's stored confidence was derived from (on
+        # SQLite none was: there it does nothing, and `confidence.refresh` derives after).
+        with confidence.derived_citations(connection):
             self.citation_insert.run(connection, citations)
         if merged:
             # The citations given for a merged event go to the event its uid leads to.

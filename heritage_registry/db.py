@@ -249,6 +249,24 @@ def chunked(values: Sequence[T], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[
         yield values[start : start + size]
 
 
+def among(
+    dialect: sa.Dialect, column: sa.ColumnElement[Any], values: Collection[Any]
+) -> sa.ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(values)`, the values one array.
+
+    Core renders an `IN` of many values as a parameter each, with its cast, on every
+    execution, and psycopg converts the long statement again: for the import's look-ups
+    of 2,000 uids a batch that was a third of its first pass's own work. The array is
+    one parameter, and PostgreSQL searches the column's index for each of its values as
+    it does for an `IN`.
+    """
+    if dialect.name != "postgresql":
+        return column.in_(values)
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
+
+
 def lookup(
     connection: sa.Connection,
     key: sa.ColumnElement[Any],
@@ -262,7 +280,7 @@ def lookup(
     asked a chunk at a time (a driver or server limits the parameters of one statement)."""
     found: dict[Any, Any] = {}
     for part in chunked(sorted(keys), chunk):
-        query = sa.select(key, value).where(key.in_(part))
+        query = sa.select(key, value).where(among(connection.dialect, key, part))
         if where is not None:
             query = query.where(where)
         found.update(connection.execute(query).all())

@@ -35,9 +35,9 @@ import sqlalchemy as sa
 from heritage_registry import history
 from heritage_registry.errors import ImportInterrupted
 from heritage_registry.exchange.pacing import _few_collections
-from heritage_registry.exchange.problems import BadLine, FieldName, readable_field
+from heritage_registry.exchange.problems import FieldName, readable_field
 from heritage_registry.exchange.records import ImportReport, Progress
-from heritage_registry.exchange.validate import _Staging, _Validator
+from heritage_registry.exchange.validate import Decode, _Staging, _Validator
 from heritage_registry.exchange.writer import _Writer
 from heritage_registry.locks import exclusive_import
 from heritage_registry.registry import Registry
@@ -45,8 +45,9 @@ from heritage_registry.registry import Registry
 
 def import_records(
     registry: Registry,
-    records: Iterable[tuple[int, dict[str, Any] | BadLine]],
+    records: Iterable[tuple[int, Any]],
     *,
+    decode: Decode | None = None,
     progress: Progress | None = None,
     dry_run: bool = False,
     by: str | None = None,
@@ -56,7 +57,9 @@ def import_records(
 
     The JSON Lines reader and the CSV reader both end here, so that every format is
     validated and written the same way; `field_name` names a record's field in a
-    problem as the reader's user knows it (`readable_field`, or a CSV column).
+    problem as the reader's user knows it (`readable_field`, or a CSV column). Each
+    record is a dict or a `BadLine`, or, with `decode` (a function of a module), what
+    `decode(number, item)` makes of the item given, in the import's worker processes.
     """
     report = ImportReport(dry_run=dry_run)
     author = history.who(by)
@@ -66,7 +69,7 @@ def import_records(
         with _few_collections(), exclusive_import(registry.engine):
             with registry.engine.connect() as connection, _staging_space():
                 validator = _Validator(connection, staging, field_name)
-                validator.run(records)
+                validator.run(records, decode)
                 validator.check_merges()
                 validator.check()
                 staging.db.commit()

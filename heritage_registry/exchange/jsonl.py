@@ -103,6 +103,13 @@ def jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | Bad
     after it are read and checked too; a file whose header is wrong, or a line too long
     to read, ends the reading (`ImportFailed`).
     """
+    for number, raw in jsonl_lines(stream):
+        yield number, line_record(number, raw)
+
+
+def jsonl_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """The record lines of a JSON Lines file as bytes, after its header, with their numbers:
+    `line_record` makes each a record (the import does so in its workers)."""
     head, stream = peek_head(stream)
     problem = unreadable_head(head, "a JSON Lines file from 'registry export'")
     if problem is not None:
@@ -117,22 +124,25 @@ def jsonl_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | Bad
             _check_header(number, _decode(number, raw))
             seen_header = True
             continue
-        try:
-            value = _decode(number, raw)
-        except ImportFailed as exc:
-            yield number, BadLine(exc.problems[0][1])
-            continue
-        if not isinstance(value, dict):
-            yield number, BadLine("a record must be a JSON object")
-            continue
-        kind = value.get("type")
-        if (kind == "event" or kind is None) and cite_only(value):
-            value["type"] = "cite"
-        elif kind == "event" and value.get("uid") is None:
-            value["uid"] = fact_uid(value)
-        yield number, value
+        yield number, raw
     if not seen_header:
         raise ImportFailed(1, "the file is empty; it needs a header line")
+
+
+def line_record(number: int, raw: bytes) -> dict[str, Any] | BadLine:
+    """The record of line `number` of a JSON Lines file, or the `BadLine` it is."""
+    try:
+        value = _decode(number, raw)
+    except ImportFailed as exc:
+        return BadLine(exc.problems[0][1])
+    if not isinstance(value, dict):
+        return BadLine("a record must be a JSON object")
+    kind = value.get("type")
+    if (kind == "event" or kind is None) and cite_only(value):
+        value["type"] = "cite"
+    elif kind == "event" and value.get("uid") is None:
+        value["uid"] = fact_uid(value)
+    return value
 
 
 class _DuplicateKey(Exception):
@@ -239,7 +249,12 @@ def import_jsonl(
     in their history entries (else the operating-system user).
     """
     return import_records(
-        registry, jsonl_records(stream), progress=progress, dry_run=dry_run, by=by
+        registry,
+        jsonl_lines(stream),
+        decode=line_record,
+        progress=progress,
+        dry_run=dry_run,
+        by=by,
     )
 
 

@@ -4,7 +4,10 @@ The records are validated a batch at a time with the same Create models as the C
 `TypeAdapter` call per batch, `RecordLine`); every reference (site, monument, source,
 the event a citation line or a merge names) and every uid is checked against the
 registry and the lines before; the normalised records are staged in a temporary SQLite
-file (`_Staging`) for the second pass (`exchange.writer`). Memory stays bounded by the
+file (`_Staging`) for the second pass (`exchange.writer`). A batch's own work (decoding
+its lines, validating, dumping: `_prepared`) is done by worker processes for a large file
+(`exchange.workers`); the checks against the registry and the lines before are made here,
+batch by batch in file order, on the records' staged form. Memory stays bounded by the
 batch size and by the number of sites, monuments and sources, however many events the
 file holds. A problem is noted with its line and the check goes on, so that one run
 finds them all.
@@ -19,13 +22,13 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter, ValidationError
 
 from heritage_registry import mentions
-from heritage_registry.db import chunked
+from heritage_registry.db import among, chunked
 from heritage_registry.errors import RegistryError
 from heritage_registry.exchange.pacing import _collect_young
 from heritage_registry.exchange.problems import (
@@ -37,23 +40,14 @@ from heritage_registry.exchange.problems import (
     UnreadableFile,
     line_problems,
 )
-from heritage_registry.exchange.records import (
-    CiteLine,
-    EventLine,
-    MonumentLine,
-    RecordLine,
-    SiteLine,
-    SourceLine,
-    TextLine,
-    _live_events,
-)
+from heritage_registry.exchange.records import RecordLine, _live_events
+from heritage_registry.exchange.workers import Workers
 from heritage_registry.models import (
     EVENT_TABLE,
     MONUMENT_TABLE,
     SITE_TABLE,
     SOURCE_TABLE,
     TEXT_TABLE,
-    CitationCreate,
     reported_too_early,
 )
 
@@ -74,6 +68,40 @@ _NOT_STAGED = {"__all__": {"type"}}
 
 # Staged records of one kind, in file order, as `(kind, records)`.
 Chunk = tuple[str, list[dict[str, Any]]]
+# What a reader gives for each line, made a record (a dict) or a `BadLine`.
+Decode = Callable[[int, Any], Any]
+
+
+class _Prepared(NamedTuple):
+    """A batch of valid records: their line numbers, kinds and staged forms."""
+
+    numbers: list[int]
+    kinds: list[str]
+    bodies: list[dict[str, Any]]
+
+
+def _dumped(numbers: list[int], records: list[Any]) -> _Prepared:
+    # One call for the batch: a model_dump per record costs a call into pydantic each.
+    bodies: list[dict[str, Any]] = _BATCH.dump_python(records, mode="json", exclude=_NOT_STAGED)
+    return _Prepared(numbers, [record.type for record in records], bodies)
+
+
+def _prepared(
+    batch: list[tuple[int, Any]], decode: Decode | None
+) -> _Prepared | list[tuple[int, Any]]:
+    """A batch decoded, validated and in its staged form: what needs nothing but its lines,
+    done here or in a worker (`Workers`). A batch with a line that is no record, or one
+    the models refuse, is given back decoded, for the validator to describe its problems."""
+    if decode is not None:
+        batch = [(number, decode(number, item)) for number, item in batch]
+    values = [value for _number, value in batch]
+    if any(type(value) is BadLine for value in values):
+        return batch
+    try:
+        records = _BATCH.validate_python(values)
+    except ValidationError:
+        return batch
+    return _dumped([number for number, _value in batch], records)
 
 
 class _Staging:
@@ -130,8 +158,18 @@ class _Validator:
     finds them all; once there is one, nothing more is staged, as nothing will be written.
     """
 
-    def __init__(self, connection: sa.Connection, staging: _Staging, field_name: FieldName) -> None:
+    def __init__(
+        self,
+        connection: sa.Connection,
+        staging: _Staging,
+        field_name: FieldName,
+        *,
+        workers: int | None = None,
+    ) -> None:
         self.connection = connection
+        # Worker processes for a large file's batches (`Workers`): as many as suit the
+        # machine, unless given; 0 for none.
+        self.workers = workers
         self.staging = staging
         self.field_name = field_name
         self.sites = set(connection.scalars(sa.select(SITE_TABLE.c.slug)))
@@ -200,28 +238,42 @@ class _Validator:
 
     # Reading ----------------------------------------------------------------------
 
-    def run(self, records: Iterable[tuple[int, dict[str, Any] | BadLine]]) -> None:
+    def run(self, records: Iterable[tuple[int, Any]], decode: Decode | None = None) -> None:
+        """Check `records`, `(line number, record)`; with `decode`, each record is what
+        `decode(number, item)` makes of the item given (a line's bytes), a dict or a
+        `BadLine`, and a large file's batches are decoded and validated by `Workers`."""
         batch: list[tuple[int, Any]] = []
-        try:
-            for number, value in records:
-                self.lines = number
-                batch.append((number, value))
-                if len(batch) >= BATCH_SIZE:
-                    self._batch(batch)
-                    batch = []
-                    _collect_young()
-        except UnreadableFile:
-            raise
-        except ImportFailed as exc:
-            # A file that cannot be read on (cut off in a quoted cell, not UTF-8): its
-            # problem ends the list, after those of the lines read before it.
+        with Workers(_prepared, decode, workers=self.workers) as workers:
+            try:
+                for number, value in records:
+                    self.lines = number
+                    batch.append((number, value))
+                    if len(batch) >= BATCH_SIZE:
+                        self._take(workers.put(batch))
+                        batch = []
+                        _collect_young()
+            except UnreadableFile:
+                raise
+            except ImportFailed as exc:
+                # A file that cannot be read on (cut off in a quoted cell, not UTF-8): its
+                # problem ends the list, after those of the lines read before it.
+                if batch:
+                    self._take(workers.put(batch))
+                self._take(workers.drain())
+                for number, problem in exc.problems:
+                    self.fail(number, problem)
+                return
             if batch:
-                self._batch(batch)
-            for number, problem in exc.problems:
-                self.fail(number, problem)
-            return
-        if batch:
-            self._batch(batch)
+                self._take(workers.put(batch))
+            self._take(workers.drain())
+
+    def _take(self, results: Iterable[_Prepared | list[tuple[int, Any]]]) -> None:
+        for result in results:
+            if isinstance(result, _Prepared):
+                self._checked(*result)
+            else:
+                # A batch with a problem, validated again here to describe it.
+                self._batch(result)
 
     def _batch(self, batch: list[tuple[int, Any]]) -> None:
         if any(type(value) is BadLine for _number, value in batch):
@@ -238,34 +290,37 @@ class _Validator:
             numbers = [n for i, n in enumerate(numbers) if i not in refused]
             values = [v for i, v in enumerate(values) if i not in refused]
             records = _BATCH.validate_python(values)
-        # One call for the batch: a model_dump per record costs a call into pydantic each.
-        bodies: list[dict[str, Any]] = _BATCH.dump_python(records, mode="json", exclude=_NOT_STAGED)
+        self._checked(*_dumped(numbers, records))
+
+    def _checked(self, numbers: list[int], kinds: list[str], bodies: list[dict[str, Any]]) -> None:
+        """Check valid records, in their staged form, against the registry and the lines
+        before, and stage them."""
         chunks: list[Chunk] = []
         events: list[tuple[int, dict[str, Any]]] = []
-        cites: list[tuple[int, CiteLine]] = []
+        cites: list[tuple[int, dict[str, Any]]] = []
         merged: list[tuple[str, int, str, str]] = []
-        for number, record, body in zip(numbers, records, bodies, strict=True):
-            if isinstance(record, EventLine):
-                self._check_event(number, record)
+        for number, kind, body in zip(numbers, kinds, bodies, strict=True):
+            if kind == "event":
+                self._check_event(number, body)
                 events.append((number, body))
-                if record.merged_into is not None:
-                    merged.append((body["uid"], number, body["merged_into"], record.site))
-            elif isinstance(record, CiteLine):
-                cites.append((number, record))
-            elif isinstance(record, SiteLine):
-                self.sites.add(record.slug)
-            elif isinstance(record, MonumentLine):
-                self._need_site(number, record.site)
-                self.monuments.add((record.site, record.slug))
-            elif isinstance(record, SourceLine):
-                self.sources.add(record.key)
-                self.published.setdefault(record.key, record.published)
-            elif isinstance(record, TextLine):
-                self._check_text(number, record)
-            if chunks and chunks[-1][0] == record.type:
+                if body["merged_into"] is not None:
+                    merged.append((body["uid"], number, body["merged_into"], body["site"]))
+            elif kind == "cite":
+                cites.append((number, body))
+            elif kind == "site":
+                self.sites.add(body["slug"])
+            elif kind == "monument":
+                self._need_site(number, body["site"])
+                self.monuments.add((body["site"], body["slug"]))
+            elif kind == "source":
+                self.sources.add(body["key"])
+                self.published.setdefault(body["key"], body["published"])
+            elif kind == "text":
+                self._check_text(number, body)
+            if chunks and chunks[-1][0] == kind:
                 chunks[-1][1].append(body)
             else:
-                chunks.append((record.type, [body]))
+                chunks.append((kind, [body]))
         self._check_uids(events)
         if cites:
             self._check_cites(cites)
@@ -340,52 +395,53 @@ class _Validator:
             return False
         return True
 
-    def _check_text(self, number: int, record: TextLine) -> None:
+    def _check_text(self, number: int, record: dict[str, Any]) -> None:
         """A text's source is known, and has no other text in the registry or the file.
 
         A source's text is evidence its citations are checked against: an import does not
         replace it, as it does not change an event the registry holds. The same text
         (the same SHA-256) given again is already present.
         """
-        if record.source not in self.sources:
-            self.fail(number, self._missing("source", record.source, lambda: self.sources))
+        source, sha256 = record["source"], record["sha256"]
+        if source not in self.sources:
+            self.fail(number, self._missing("source", source, lambda: self.sources))
             return
-        assert record.sha256 is not None
-        held = self.texts.setdefault(record.source, (record.sha256, number))
-        if held[0] == record.sha256:
+        assert sha256 is not None
+        held = self.texts.setdefault(source, (sha256, number))
+        if held[0] == sha256:
             return
         if held[1] == 0:
             self.fail(
                 number,
-                f"source {record.source!r} keeps another text in the registry (sha256 "
-                f"{held[0]}, not {record.sha256}); an import does not replace it: replace it "
-                f"with 'registry attach-text {record.source} FILE', or leave this line out",
+                f"source {source!r} keeps another text in the registry (sha256 "
+                f"{held[0]}, not {sha256}); an import does not replace it: replace it "
+                f"with 'registry attach-text {source} FILE', or leave this line out",
             )
         else:
             self.fail(
                 number,
-                f"the text of source {record.source!r} was given on line {held[1]} with "
-                "different content",
+                f"the text of source {source!r} was given on line {held[1]} with different content",
             )
 
-    def _check_event(self, number: int, event: EventLine) -> None:
-        if not self._need_site(number, event.site):
+    def _check_event(self, number: int, event: dict[str, Any]) -> None:
+        site, monument = event["site"], event["monument"]
+        if not self._need_site(number, site):
             return
-        if event.monument is not None and (event.site, event.monument) not in self.monuments:
+        if monument is not None and (site, monument) not in self.monuments:
             problem = self._missing(
                 "monument",
-                event.monument,
-                lambda: [slug for site, slug in self.monuments if site == event.site],
+                monument,
+                lambda: [slug for known, slug in self.monuments if known == site],
             )
-            where = f" of site {event.site!r} in the registry"
+            where = f" of site {site!r} in the registry"
             self.fail(number, problem.replace(" in the registry", where, 1))
             return
-        self._check_citations(number, event.citations, event.site, event.monument, event.occurred)
+        self._check_citations(number, event["citations"], site, monument, event["occurred"])
 
     def _check_citations(
         self,
         number: int,
-        citations: Sequence[CitationCreate],
+        citations: Sequence[dict[str, Any]],
         site: str,
         monument: str | None,
         occurred: str,
@@ -393,24 +449,23 @@ class _Validator:
         """The citations of an event of `site` (and `monument`) that `occurred` then: their
         sources known and published no earlier, their mentions monuments of the site."""
         for citation in citations:
-            if citation.source not in self.sources:
-                self.fail(number, self._missing("source", citation.source, lambda: self.sources))
+            source = citation["source"]
+            if source not in self.sources:
+                self.fail(number, self._missing("source", source, lambda: self.sources))
                 continue
-            too_early = reported_too_early(
-                occurred, citation.source, self.published.get(citation.source)
-            )
+            too_early = reported_too_early(occurred, source, self.published.get(source))
             if too_early is not None:
                 self.fail(number, too_early)
-            if citation.mentions:
+            if citation["mentions"]:
                 known = {slug for known_site, slug in self.monuments if known_site == site}
                 try:
-                    mentions.check(citation.mentions, known, site=site, monument=monument)
+                    mentions.check(citation["mentions"], known, site=site, monument=monument)
                 except RegistryError as exc:
                     self.fail(number, str(exc))
 
-    def _check_cites(self, cites: list[tuple[int, CiteLine]]) -> None:
+    def _check_cites(self, cites: list[tuple[int, dict[str, Any]]]) -> None:
         """Each line of citations names an event of the registry or of an earlier line."""
-        uids = list({str(record.uid) for _number, record in cites})
+        uids = list({record["uid"] for _number, record in cites})
         in_file: dict[str, tuple[int, str, str | None, str]] = {}
         for part in chunked(uids):
             marks = ",".join("?" * len(part))
@@ -420,7 +475,7 @@ class _Validator:
                 in_file[uid] = (line, site, monument, occurred)
         stored = _cited_events(self.connection, [uid for uid in uids if uid not in in_file])
         for number, record in cites:
-            uid = str(record.uid)
+            uid = record["uid"]
             given = in_file.get(uid)
             if given is not None and given[0] < number:
                 target: tuple[str, str | None, str] | None = given[1:]
@@ -434,7 +489,7 @@ class _Validator:
                         "citations to; check the uid",
                     )
                 continue
-            self._check_citations(number, record.citations, *target)
+            self._check_citations(number, record["citations"], *target)
 
     def check_merges(self) -> None:
         """Each `merged_into` names an event of the same site, in the file or the registry,
@@ -605,7 +660,7 @@ def _stored_events(connection: sa.Connection, uids: Sequence[str]) -> list[dict[
         )
         .join(sites, sites.c.id == events.c.site_id)
         .outerjoin(monuments, monuments.c.id == events.c.monument_id)
-        .where(events.c.uid.in_(uids))
+        .where(among(connection.dialect, events.c.uid, uids))
     )
     return [
         {

@@ -27,13 +27,15 @@ What the formats share:
 - `importing`: `import_records`, where every reader ends: the two passes, and an import
   stopped part way (a full disk, another writer).
 - `validate`: the first pass, every record checked and staged (`BATCH_SIZE` records at a
-  time, the first `PROBLEMS_SHOWN` problems listed).
+  time, the first `PROBLEMS_SHOWN` problems listed); `workers` decodes and validates a
+  large file's batches in worker processes (on Linux, after `POOL_AFTER` batches).
 - `writer`: the second pass, the bulk writer (about `TRANSACTION_SIZE` records a transaction),
-  with its `INSERT` by the driver in `inserts`; `pacing` keeps the garbage collector
-  from walking a batch thousands of times.
+  the rows of events and citations built by `rows`, with its `INSERT` by the driver in
+  `inserts`; on PostgreSQL `overlap` writes a batch while the next is built; `pacing`
+  keeps the garbage collector from walking a batch thousands of times.
 
-A tunable (`validate.BATCH_SIZE`, `writer.TRANSACTION_SIZE`, `validate.PROBLEMS_SHOWN`) is
-read from its own module: set it there.
+A tunable (`validate.BATCH_SIZE`, `writer.TRANSACTION_SIZE`, `validate.PROBLEMS_SHOWN`,
+`workers.POOL_AFTER`, `workers.MAX_WORKERS`) is read from its own module: set it there.
 """
 
 from __future__ import annotations

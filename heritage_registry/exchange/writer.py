@@ -15,6 +15,12 @@ changed (`confidence.refresh`). On PostgreSQL a new event is written with the co
 derived from the citations it brings, written inside `confidence.derived_citations`, so
 that only events cited again (later in the file, or already in the registry) are derived
 and updated after: updating every new event again was a quarter of an import's time.
+
+On PostgreSQL a batch of new events is written in the background (`exchange.overlap`)
+while the next batch's rows (`exchange.rows`) are built: their ids are taken ahead from
+the sequence, and the next batch's uids are looked up before this batch is written, so
+that the connection is free for the look-up; the new events of this batch count as held
+for it. Anything else that uses the connection waits for the writes first (`_idle`).
 """
 
 from __future__ import annotations
@@ -28,9 +34,17 @@ from sqlmodel import Session
 
 from heritage_registry import confidence, history, reads, texts
 from heritage_registry.db import WRITE_OPTIONS, among, bulk_writes, chunked, lookup
-from heritage_registry.exchange.inserts import _getter, _Insert, _stamp_converter
+from heritage_registry.exchange.inserts import _getter, _Insert
+from heritage_registry.exchange.overlap import Background, EventIds
 from heritage_registry.exchange.pacing import _collect_young
 from heritage_registry.exchange.records import ImportReport, Progress, _live_events, _utc
+from heritage_registry.exchange.rows import (
+    CITATION_COLUMNS,
+    EVENT_COLUMNS,
+    EVENT_READY,
+    STAMPS,
+    Rows,
+)
 from heritage_registry.exchange.validate import Chunk
 from heritage_registry.models import (
     CHANGE_TABLE,
@@ -43,12 +57,11 @@ from heritage_registry.models import (
     Source,
     SourceWithText,
     built_years,
-    occurred_span,
     published_span,
     utcnow,
 )
 from heritage_registry.registry import Registry
-from heritage_registry.vocab import ChangeAction, ChangeHow, DamageLevel, RecordType
+from heritage_registry.vocab import ChangeAction, ChangeHow, RecordType
 
 # Records a transaction holds before it commits (whole chunks: it may hold a few more); what
 # is committed stays if a later transaction fails.
@@ -57,46 +70,6 @@ TRANSACTION_SIZE = 10_000
 
 def _when(value: str | None, default: dt.datetime) -> dt.datetime:
     return dt.datetime.fromisoformat(value) if value else default
-
-
-_EVENT_COLUMNS = (
-    "uid",
-    "site_id",
-    "monument_id",
-    "cause",
-    "damage_level",
-    "occurred",
-    "earliest",
-    "latest",
-    "actor",
-    "description",
-    "retracted_at",
-    "retraction_reason",
-    "merged_into_id",
-    "merged_at",
-    "merge_reason",
-    "created_at",
-    "updated_at",
-    "confidence",
-)
-_CITATION_COLUMNS = (
-    "event_id",
-    "source_id",
-    "quote",
-    "location",
-    "stance",
-    "claimed_occurred",
-    "claimed_level",
-    "date_resolution",
-    "via",
-    "mentions",
-    "created_at",
-    "text_start",
-    "text_end",
-)
-_STAMPS = frozenset({"created_at", "updated_at"})
-# Distinct `occurred` values whose bounds are kept, in the driver's form, between batches.
-_SPAN_CACHE = 65_536
 
 
 # The tables an import fills whose statistics its own statements need, which
@@ -129,16 +102,18 @@ class _Writer:
         self.source_ids: dict[str, int] = {}
         # Each source's publisher, by key: what a new event's confidence is derived from.
         self.publishers: dict[str, str | None] = {}
-        # On PostgreSQL a new event is written with the confidence derived from the
-        # citations it brings, which the trigger then leaves be (`_events`); on SQLite it
-        # is derived after, by `confidence.refresh`.
-        self.derive_new = engine.dialect.name == "postgresql"
         # The sources this import added: a text attached to one keeps its line's times.
         self.new_sources: set[str] = set()
         dialect = engine.dialect
-        self.stamp = _stamp_converter(dialect, EVENT_TABLE.c.created_at, self.now)
-        self.date = EVENT_TABLE.c.earliest.type.dialect_impl(dialect).bind_processor(dialect)
-        self.spans: dict[str, tuple[Any, Any]] = {}
+        self.rows = Rows(
+            dialect,
+            self.now,
+            site_ids=self.site_ids,
+            monument_ids=self.monument_ids,
+            source_ids=self.source_ids,
+            publishers=self.publishers,
+        )
+        self.stamp = self.rows.stamp
         # Events in the tables when they were last analysed (`_analyse`), from PostgreSQL's
         # own estimate at the start: a large registry is analysed already, and an import
         # of a few records into it needs no more.
@@ -146,13 +121,27 @@ class _Writer:
         self.event_insert = _Insert(
             dialect,
             EVENT_TABLE,
-            _EVENT_COLUMNS,
-            {"earliest", "latest", "retracted_at", "merged_at", *_STAMPS},
+            EVENT_COLUMNS,
+            EVENT_READY,
         )
         # Merged events, by uid, held back until the events they point to are written.
         self.pending: dict[str, dict[str, Any]] = {}
-        self.citation_insert = _Insert(dialect, CITATION_TABLE, _CITATION_COLUMNS, _STAMPS)
+        self.citation_insert = _Insert(dialect, CITATION_TABLE, CITATION_COLUMNS, STAMPS)
         self.inserts: dict[tuple[str, tuple[str, ...], frozenset[str]], _Insert] = {}
+        # On PostgreSQL a batch of new events is written by `overlap.Background` while the
+        # next batch's rows are built, with ids taken ahead (`overlap.EventIds`), and the
+        # next batch's uids looked up before this one is written (`lookahead`): those of
+        # this batch's new events (`just_written`) are then known to be held already.
+        self.background: Background | None = None
+        self.ids: EventIds | None = None
+        self.lookahead: tuple[list[dict[str, Any]], dict[str, int], dict[str, int]] | None = None
+        self.just_written: dict[str, int] = {}
+        self.event_insert_with_ids = _Insert(
+            dialect,
+            EVENT_TABLE,
+            ("id", *EVENT_COLUMNS),
+            {"id", *EVENT_READY},
+        )
 
     def run(self, staged: Iterable[Chunk], total: int, progress: Progress) -> None:
         done = 0
@@ -170,16 +159,19 @@ class _Writer:
                         "SELECT reltuples FROM pg_class WHERE oid = 'damage_event'::regclass"
                     ).scalar()
                     self.events_before = self.analysed = max(0, int(estimate or 0))
+                    self.ids = EventIds(connection)
+                    self.background = Background()
                 progress(0, total)
                 # The last chunk is written outside the loop: the final commit follows it,
                 # with no commit of its own before.
                 waiting: Chunk | None = None
                 for chunk in staged:
                     if waiting is not None:
-                        done += self._flush(connection, *waiting)
+                        done += self._flush(connection, *waiting, following=chunk)
                         in_transaction += len(waiting[1])
                         progress(done, total)
                         if in_transaction >= TRANSACTION_SIZE and not self.dry_run:
+                            self._idle()
                             # Each transaction stores the confidence of the events it
                             # wrote or cited, so that --confidence filters in the database.
                             self._analyse(connection)
@@ -192,6 +184,7 @@ class _Writer:
                     _collect_young()
                 if waiting is not None:
                     done += self._flush(connection, *waiting)
+                self._idle()
                 self._merged_events(connection)
                 if self.cites_held:
                     self._cites(connection, self.cites_held)
@@ -204,7 +197,15 @@ class _Writer:
                 self.committed = done
                 progress(done, total)
         finally:
+            if self.background is not None:
+                self.background.close()
             connection.close()
+
+    def _idle(self) -> None:
+        """Wait for the writes running in the background (raising what failed), before
+        the connection is used for anything else."""
+        if self.background is not None:
+            self.background.idle()
 
     def _analyse(self, connection: sa.Connection) -> None:
         """On PostgreSQL, ANALYZE the tables the import fills each time it has doubled the
@@ -229,27 +230,37 @@ class _Writer:
         self.analysed = events
 
     def _load_ids(self, connection: sa.Connection) -> None:
-        self.site_ids = dict(
+        # In place: `self.rows` reads the same dicts.
+        for known in (self.site_ids, self.monument_ids, self.source_ids, self.publishers):
+            known.clear()
+        self.site_ids.update(
             connection.execute(sa.select(SITE_TABLE.c.slug, SITE_TABLE.c.id)).all()
         )
-        self.monument_ids = {
-            (site_id, slug): monument_id
+        self.monument_ids.update(
+            ((site_id, slug), monument_id)
             for site_id, slug, monument_id in connection.execute(
                 sa.select(MONUMENT_TABLE.c.site_id, MONUMENT_TABLE.c.slug, MONUMENT_TABLE.c.id)
             )
-        }
-        self.source_ids, self.publishers = {}, {}
+        )
         for key, source_id, publisher in connection.execute(
             sa.select(SOURCE_TABLE.c.key, SOURCE_TABLE.c.id, SOURCE_TABLE.c.publisher)
         ):
             self.source_ids[key] = source_id
             self.publishers[key] = publisher
 
-    def _flush(self, connection: sa.Connection, kind: str, records: list[dict[str, Any]]) -> int:
+    def _flush(
+        self,
+        connection: sa.Connection,
+        kind: str,
+        records: list[dict[str, Any]],
+        following: Chunk | None = None,
+    ) -> int:
         if kind == "event":
-            self._events(connection, records)
+            self._events(connection, records, following)
             self.events_written += len(records)
-        elif kind == "site":
+            return len(records)
+        self._idle()
+        if kind == "site":
             self._sites(connection, records)
         elif kind == "monument":
             self._monuments(connection, records)
@@ -294,7 +305,12 @@ class _Writer:
         which takes this one's place (`_changes`), so that an export imported elsewhere
         exports the same again.
         """
-        rows = history.creation_rows(
+        self._insert_many(connection, CHANGE_TABLE, self._creation_rows(kind, records))
+
+    def _creation_rows(
+        self, kind: RecordType, records: Iterable[tuple[str, dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        return history.creation_rows(
             (
                 (kind, name, {k: v for k, v in record.items() if k != "type"})
                 for name, record in records
@@ -303,7 +319,6 @@ class _Writer:
             how=ChangeHow.IMPORT,
             at=self.now,
         )
-        self._insert_many(connection, CHANGE_TABLE, rows)
 
     def _changes(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
         """History entries the registry lacks, matched by record, action and time.
@@ -373,7 +388,7 @@ class _Writer:
                     }
                     for record in fresh
                 ],
-                _STAMPS,
+                STAMPS,
             )
             self._created(connection, RecordType.SITE, [(r["slug"], r) for r in fresh])
             slugs = [record["slug"] for record in fresh]
@@ -404,7 +419,7 @@ class _Writer:
                     "updated_at": stamp(record["updated_at"]),
                 }
             )
-        self._insert_many(connection, MONUMENT_TABLE, rows, _STAMPS)
+        self._insert_many(connection, MONUMENT_TABLE, rows, STAMPS)
         self._created(
             connection, RecordType.MONUMENT, [(f"{r['site']}/{r['slug']}", r) for r in fresh]
         )
@@ -433,7 +448,7 @@ class _Writer:
                     "updated_at": stamp(record["updated_at"]),
                 }
             )
-        self._insert_many(connection, SOURCE_TABLE, rows, _STAMPS)
+        self._insert_many(connection, SOURCE_TABLE, rows, STAMPS)
         self._created(connection, RecordType.SOURCE, [(r["key"], r) for r in fresh])
         keys = [record["key"] for record in fresh]
         self.new_sources.update(keys)
@@ -517,20 +532,11 @@ class _Writer:
         self.report.added[kind] += len(fresh)
         return fresh
 
-    def _span(self, occurred: str) -> tuple[Any, Any]:
-        """An event's `earliest` and `latest` in the driver's form; a registry repeats them."""
-        span = self.spans.get(occurred)
-        if span is None:
-            bounds = occurred_span(occurred)
-            earliest, latest = bounds["earliest"], bounds["latest"]
-            if self.date is not None:
-                earliest, latest = self.date(earliest), self.date(latest)
-            if len(self.spans) >= _SPAN_CACHE:
-                self.spans.clear()
-            span = self.spans[occurred] = (earliest, latest)
-        return span
-
-    def _events(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
+    def _held_events(
+        self, connection: sa.Connection, records: list[dict[str, Any]]
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        """The events among `records` the registry holds ({uid: id}), and those of them
+        merged into another; on PostgreSQL, with ids ready for the rest."""
         uids = list({record["uid"]: None for record in records})
         held: dict[str, int] = {}
         merged: dict[str, int] = {}
@@ -542,6 +548,27 @@ class _Writer:
             held[uid] = event_id
             if merged_into_id is not None:
                 merged[uid] = event_id
+        if self.ids is not None:
+            self.ids.reserve(connection, len(records))
+        return held, merged
+
+    def _events(
+        self,
+        connection: sa.Connection,
+        records: list[dict[str, Any]],
+        following: Chunk | None = None,
+    ) -> None:
+        if self.lookahead is not None and self.lookahead[0] is records:
+            _records, held, merged = self.lookahead
+        else:
+            self._idle()
+            held, merged = self._held_events(connection, records)
+        self.lookahead = None
+        # The last batch's new events, written after this batch was looked up.
+        just_written, self.just_written = self.just_written, {}
+        for record in records:
+            if record["uid"] in just_written:
+                held[record["uid"]] = just_written[record["uid"]]
         fresh: dict[str, dict[str, Any]] = {}
         again: list[dict[str, Any]] = []
         pending = self.pending
@@ -557,54 +584,50 @@ class _Writer:
                 pending[record["uid"]] = record
             else:
                 fresh[record["uid"]] = record
-        rows = []
-        site_ids, monument_ids, stamp, span = (
-            self.site_ids,
-            self.monument_ids,
-            self.stamp,
-            self._span,
-        )
-        for record in fresh.values():
-            site_id = site_ids[record["site"]]
-            monument = record["monument"]
-            retracted = record["retracted_at"]
-            rows.append(
-                (
-                    record["uid"],
-                    site_id,
-                    monument_ids[(site_id, monument)] if monument else None,
-                    record["cause"],
-                    record["damage_level"],
-                    record["occurred"],
-                    *span(record["occurred"]),
-                    record["actor"],
-                    record["description"],
-                    stamp(retracted) if retracted else None,
-                    record["retraction_reason"],
-                    None,
-                    None,
-                    None,
-                    stamp(record["recorded_at"]),
-                    stamp(record["updated_at"]),
-                    self._derived(record) if self.derive_new else None,
-                )
-            )
-        if rows:
-            self.event_insert.run(connection, rows)
-            self._created(connection, RecordType.EVENT, fresh.items())
-            held.update(
-                connection.execute(
-                    sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.id).where(
-                        among(connection.dialect, EVENT_TABLE.c.uid, fresh)
-                    )
-                ).all()
-            )
+        rows = [self.rows.event(record) for record in fresh.values()]
         self.report.added["events"] += len(fresh)
+        created = self._creation_rows(RecordType.EVENT, fresh.items()) if rows else []
+        if self.ids is None:
+            # SQLite: the new events' ids are read back once they are in.
+            self._idle()
+            if rows:
+                self.event_insert.run(connection, rows)
+                self._insert_many(connection, CHANGE_TABLE, created)
+                held.update(
+                    connection.execute(
+                        sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.id).where(
+                            among(connection.dialect, EVENT_TABLE.c.uid, fresh)
+                        )
+                    ).all()
+                )
+            ids = held
+            rows_written: list[tuple[Any, ...]] = []
+        else:
+            ids = {uid: self.ids.take() for uid in fresh}
+            rows_written = [(ids[row[0]], *row) for row in rows]
         citations = [
-            self._citation(held[record["uid"]], citation)
+            self.rows.citation(ids[record["uid"]], citation)
             for record in fresh.values()
             for citation in record["citations"]
         ]
+        self.report.added["citations"] += len(citations)
+        if self.background is not None and self.ids is not None and not again:
+            # Only new events: written in the background while the next batch's rows are
+            # built, once its uids are looked up (before these are written, so that these
+            # count as held for it: `just_written`).
+            self._idle()
+            if following is not None and following[0] == "event":
+                self.lookahead = (following[1], *self._held_events(connection, following[1]))
+            self.just_written = ids
+            self.background.submit(
+                lambda: self._write_new(connection, rows_written, created, citations)
+            )
+            return
+        if rows_written:
+            self._idle()
+            self._write_new(connection, rows_written, created, [])
+            held.update(ids)
+        self._idle()
         # Exactly the citations each new event's stored confidence was derived from (on
         # SQLite none was: there it does nothing, and `confidence.refresh` derives after).
         with confidence.derived_citations(connection):
@@ -616,7 +639,20 @@ class _Writer:
         # Only now, with the new events' citations stored, can a repeat be told apart.
         missing = self._missing_citations(connection, held, again)
         self.citation_insert.run(connection, missing)
-        self.report.added["citations"] += len(citations) + len(missing)
+        self.report.added["citations"] += len(missing)
+
+    def _write_new(
+        self,
+        connection: sa.Connection,
+        rows: list[tuple[Any, ...]],
+        created: list[dict[str, Any]],
+        citations: list[tuple[Any, ...]],
+    ) -> None:
+        """Write new events (rows with their ids), their `create` entries and citations."""
+        self.event_insert_with_ids.run(connection, rows)
+        self._insert_many(connection, CHANGE_TABLE, created)
+        with confidence.derived_citations(connection):
+            self.citation_insert.run(connection, citations)
 
     def _cites(self, connection: sa.Connection, records: list[dict[str, Any]]) -> None:
         """Add citations to events by uid, each with its `cite` entry in the event's history.
@@ -648,7 +684,7 @@ class _Writer:
                         self.report.existing["citations"] += 1
                         continue
                     present.add((citation["source"], citation["quote"]))
-                    self.citation_insert.run(connection, [self._citation(event_id, citation)])
+                    self.citation_insert.run(connection, [self.rows.citation(event_id, citation)])
                     after = reads.events_public(session, events.c.id == event_id)[0]
                     history.log(
                         session, RecordType.EVENT, event_uid, ChangeAction.CITE, before, after,
@@ -669,7 +705,9 @@ class _Writer:
             # The first pass checked that every target is in the file or the registry,
             # and that the merges form no circle.
             assert ready, "merged events point to events that are not written"
-            self.event_insert.run(connection, [self._merged_row(ids, r) for r in ready])
+            self.event_insert.run(
+                connection, [self.rows.event(r, ids[r["merged_into"]]) for r in ready]
+            )
             # Written after the file's history, which may hold their creation already.
             recorded = set(
                 lookup(
@@ -699,52 +737,6 @@ class _Writer:
         self.citation_insert.run(connection, missing)
         self.report.added["citations"] += len(missing)
 
-    def _merged_row(self, ids: Mapping[str, int], record: dict[str, Any]) -> tuple[Any, ...]:
-        """The row of a merged event, pointing to the event it was merged into."""
-        site_id = self.site_ids[record["site"]]
-        monument = record["monument"]
-        retracted = record["retracted_at"]
-        return (
-            record["uid"],
-            site_id,
-            self.monument_ids[(site_id, monument)] if monument else None,
-            record["cause"],
-            record["damage_level"],
-            record["occurred"],
-            *self._span(record["occurred"]),
-            record["actor"],
-            record["description"],
-            self.stamp(retracted) if retracted else None,
-            record["retraction_reason"],
-            ids[record["merged_into"]],
-            self.stamp(record["merged_at"]),
-            record["merge_reason"],
-            self.stamp(record["recorded_at"]),
-            self.stamp(record["updated_at"]),
-            # Derived by `confidence.refresh`: its citations are added after it.
-            None,
-        )
-
-    def _derived(self, record: Mapping[str, Any]) -> str:
-        """The confidence of a new event, from its record and the citations it brings."""
-        publishers = self.publishers
-        return confidence.derive(
-            occurred=record["occurred"],
-            damage_level=DamageLevel(record["damage_level"]),
-            retracted=record["retracted_at"] is not None,
-            attestations=[
-                confidence.attestation(
-                    stance=citation["stance"],
-                    publisher=publishers[citation["source"]],
-                    source=citation["source"],
-                    via=citation["via"],
-                    claimed_occurred=citation["claimed_occurred"],
-                    claimed_level=citation["claimed_level"],
-                )
-                for citation in record["citations"]
-            ],
-        ).value
-
     def _redirect(
         self, connection: sa.Connection, held: dict[str, int], merged: Mapping[str, int]
     ) -> None:
@@ -756,23 +748,6 @@ class _Writer:
             if live_id != event_id:
                 held[uid] = live_id
                 self.report.redirected[uid] = live_uid
-
-    def _citation(self, event_id: int, citation: dict[str, Any]) -> tuple[Any, ...]:
-        return (
-            event_id,
-            self.source_ids[citation["source"]],
-            citation["quote"],
-            citation["location"],
-            citation["stance"],
-            citation["claimed_occurred"],
-            citation["claimed_level"],
-            citation["date_resolution"],
-            citation["via"],
-            citation["mentions"],
-            self.stamp(citation["recorded_at"]),
-            citation.get("text_start"),
-            citation.get("text_end"),
-        )
 
     def _missing_citations(
         self, connection: sa.Connection, held: dict[str, int], records: list[dict[str, Any]]
@@ -798,7 +773,7 @@ class _Writer:
                     self.report.existing["citations"] += 1
                 else:
                     present.add(key)
-                    missing.append(self._citation(event_id, citation))
+                    missing.append(self.rows.citation(event_id, citation))
         return missing
 
 

@@ -158,18 +158,8 @@ class _Validator:
     finds them all; once there is one, nothing more is staged, as nothing will be written.
     """
 
-    def __init__(
-        self,
-        connection: sa.Connection,
-        staging: _Staging,
-        field_name: FieldName,
-        *,
-        workers: int | None = None,
-    ) -> None:
+    def __init__(self, connection: sa.Connection, staging: _Staging, field_name: FieldName) -> None:
         self.connection = connection
-        # Worker processes for a large file's batches (`Workers`): as many as suit the
-        # machine, unless given; 0 for none.
-        self.workers = workers
         self.staging = staging
         self.field_name = field_name
         self.sites = set(connection.scalars(sa.select(SITE_TABLE.c.slug)))
@@ -243,7 +233,7 @@ class _Validator:
         `decode(number, item)` makes of the item given (a line's bytes), a dict or a
         `BadLine`, and a large file's batches are decoded and validated by `Workers`."""
         batch: list[tuple[int, Any]] = []
-        with Workers(_prepared, decode, workers=self.workers) as workers:
+        with Workers(_prepared, decode) as workers:
             try:
                 for number, value in records:
                     self.lines = number

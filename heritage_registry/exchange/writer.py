@@ -589,49 +589,42 @@ class _Writer:
         created = self._creation_rows(RecordType.EVENT, fresh.items()) if rows else []
         if self.ids is None:
             # SQLite: the new events' ids are read back once they are in.
-            self._idle()
             if rows:
                 self.event_insert.run(connection, rows)
                 self._insert_many(connection, CHANGE_TABLE, created)
                 held.update(
-                    connection.execute(
-                        sa.select(EVENT_TABLE.c.uid, EVENT_TABLE.c.id).where(
-                            among(connection.dialect, EVENT_TABLE.c.uid, fresh)
-                        )
-                    ).all()
+                    lookup(connection, EVENT_TABLE.c.uid, EVENT_TABLE.c.id, fresh, chunk=len(fresh))
                 )
             ids = held
-            rows_written: list[tuple[Any, ...]] = []
         else:
             ids = {uid: self.ids.take() for uid in fresh}
-            rows_written = [(ids[row[0]], *row) for row in rows]
         citations = [
             self.rows.citation(ids[record["uid"]], citation)
             for record in fresh.values()
             for citation in record["citations"]
         ]
         self.report.added["citations"] += len(citations)
-        if self.background is not None and self.ids is not None and not again:
-            # Only new events: written in the background while the next batch's rows are
-            # built, once its uids are looked up (before these are written, so that these
-            # count as held for it: `just_written`).
+        if self.ids is None:
+            # Inside `derived_citations` as on PostgreSQL, where it matters; here none was
+            # derived, and `confidence.refresh` derives after.
+            with confidence.derived_citations(connection):
+                self.citation_insert.run(connection, citations)
+        else:
+            rows_with_ids = [(ids[row[0]], *row) for row in rows]
             self._idle()
-            if following is not None and following[0] == "event":
-                self.lookahead = (following[1], *self._held_events(connection, following[1]))
-            self.just_written = ids
-            self.background.submit(
-                lambda: self._write_new(connection, rows_written, created, citations)
-            )
-            return
-        if rows_written:
-            self._idle()
-            self._write_new(connection, rows_written, created, [])
+            if not again and self.background is not None:
+                # Only new events: written in the background while the next batch's rows
+                # are built, once its uids are looked up (before these are written, so
+                # that these count as held for it: `just_written`).
+                if following is not None and following[0] == "event":
+                    self.lookahead = (following[1], *self._held_events(connection, following[1]))
+                self.just_written = ids
+                self.background.submit(
+                    lambda: self._write_new(connection, rows_with_ids, created, citations)
+                )
+                return
+            self._write_new(connection, rows_with_ids, created, citations)
             held.update(ids)
-        self._idle()
-        # Exactly the citations each new event's stored confidence was derived from (on
-        # SQLite none was: there it does nothing, and `confidence.refresh` derives after).
-        with confidence.derived_citations(connection):
-            self.citation_insert.run(connection, citations)
         if merged:
             # The citations given for a merged event go to the event its uid leads to.
             given = {record["uid"] for record in again if record["citations"]}

@@ -286,6 +286,18 @@ class Postgres:
         self.live.append(name)
         return self.url_of(name)
 
+    def server_cpu(self) -> float | None:
+        """The server's CPU seconds so far (`measure.server_cpu_seconds`); None unless the
+        server runs on this machine and its processes can be read."""
+        if self.server.host not in (None, "", "localhost", "127.0.0.1", "::1"):
+            return None
+        return measure.server_cpu_seconds()
+
+    def server_cpu_since(self, before: float | None) -> float | None:
+        """The server's CPU seconds since the reading `before` (None if either is None)."""
+        now = self.server_cpu()
+        return None if now is None or before is None else now - before
+
     def drop(self, url: str) -> None:
         name = baseline.database_name(url)
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -325,6 +337,9 @@ class Imported:
     # The COPY of the import's history entries into the COPY baseline's registry.
     postgres_history_rows: int | None = None
     postgres_history_copy_seconds: float | None = None
+    # CPU seconds of each side, (client, server) medians, where the server's can be read.
+    postgres_import_cpu: tuple[float, float] | None = None
+    postgres_copy_cpu: tuple[float, float] | None = None
 
 
 def bench_import(
@@ -403,6 +418,7 @@ def bench_import(
             measure.median(postgres[2]),
         )
         done.postgres_history_rows, done.postgres_history_copy_seconds = postgres[3]
+        done.postgres_import_cpu, done.postgres_copy_cpu = postgres[4], postgres[5]
     if not main:
         remove_database(plain)
         remove_database(imported)
@@ -450,12 +466,24 @@ def bench_postgres_import(
     shape: synthetic.Shape,
     data: Path,
     generated: synthetic.Generated,
-) -> tuple[str, list[float], list[float], tuple[int, float]] | None:
+) -> (
+    tuple[
+        str,
+        list[float],
+        list[float],
+        tuple[int, float],
+        tuple[float, float] | None,
+        tuple[float, float] | None,
+    ]
+    | None
+):
     """`registry import` into PostgreSQL against psycopg COPY of the same rows, interleaved.
 
     Each side into a fresh database made from the migrated template. The last import's
     database is kept for the read measurements (its URL is returned with the runs);
-    the rest are dropped once compared or replaced.
+    the rest are dropped once compared or replaced. Where the server runs on this
+    machine, the CPU each side used, its own and the server's, is returned too (medians):
+    on a machine of few cores, what bounds the import is the work it makes, not waiting.
     """
     postgres = bench.postgres
     if postgres is None:
@@ -463,6 +491,9 @@ def bench_postgres_import(
     repeats = bench.options.repeats
     import_runs: list[measure.ChildRun] = []
     copy_runs: list[float] = []
+    # (client, server) CPU seconds of each run; the server's None where it cannot be read.
+    import_cpu: list[tuple[float, float | None]] = []
+    copy_cpu: list[tuple[float, float | None]] = []
     imported: str | None = None
     copied: str | None = None
     for attempt in range(repeats):
@@ -473,15 +504,21 @@ def bench_postgres_import(
                     postgres.drop(copied)
                 copied = url
                 bench.say(f"PostgreSQL baseline {attempt + 1}/{repeats}: psycopg COPY of the rows")
+                server_before, client_before = postgres.server_cpu(), time.process_time()
                 copy_runs.append(baseline.copy_rows(url, generated))
+                copy_cpu.append(
+                    (time.process_time() - client_before, postgres.server_cpu_since(server_before))
+                )
                 bench.say(f"COPY took {copy_runs[-1]:.1f} s")
             else:
                 if imported is not None:
                     postgres.drop(imported)
                 imported = url
                 bench.say(f"registry import into PostgreSQL {attempt + 1}/{repeats}")
+                server_before = postgres.server_cpu()
                 run = bench.cli_url(url, "import", str(data), log="pg-import.log")
                 import_runs.append(run)
+                import_cpu.append((run.cpu_seconds, postgres.server_cpu_since(server_before)))
                 bench.say(f"import took {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
     assert imported is not None
     assert copied is not None
@@ -499,7 +536,28 @@ def bench_postgres_import(
     info["postgres_copy_seconds_runs"] = [round(value, 2) for value in copy_runs]
     info["postgres_history_rows"] = history[0]
     info["postgres_history_copy_seconds"] = round(history[1], 2)
-    return imported, [run.seconds for run in import_runs], copy_runs, history
+    info["postgres_import_cpu_runs"] = [_rounded(pair) for pair in import_cpu]
+    info["postgres_copy_cpu_runs"] = [_rounded(pair) for pair in copy_cpu]
+    return (
+        imported,
+        [run.seconds for run in import_runs],
+        copy_runs,
+        history,
+        _cpu_medians(import_cpu),
+        _cpu_medians(copy_cpu),
+    )
+
+
+def _rounded(pair: tuple[float, float | None]) -> list[float | None]:
+    return [None if value is None else round(value, 2) for value in pair]
+
+
+def _cpu_medians(runs: list[tuple[float, float | None]]) -> tuple[float, float] | None:
+    """The median client and server CPU seconds of runs, if the server's was read in each."""
+    servers = [server for _client, server in runs if server is not None]
+    if not runs or len(servers) != len(runs):
+        return None
+    return measure.median([client for client, _server in runs]), measure.median(servers)
 
 
 def add_postgres_import_metrics(bench: Bench, results: Results, done: Imported) -> None:
@@ -546,6 +604,8 @@ def add_postgres_import_metrics(bench: Bench, results: Results, done: Imported) 
             ratio >= 0.5,
         )
     )
+    if done.postgres_import_cpu is not None and done.postgres_copy_cpu is not None:
+        add_postgres_cpu_metrics(results, done, done.postgres_import_cpu, done.postgres_copy_cpu)
     if done.postgres_history_copy_seconds is not None:
         # The baseline with what the import writes besides those rows: each record's
         # creation in history. One COPY of them, added to the COPY median.
@@ -561,6 +621,48 @@ def add_postgres_import_metrics(bench: Bench, results: Results, done: Imported) 
                 note=f"history COPY {done.postgres_history_copy_seconds:.1f} s",
             )
         )
+
+
+def add_postgres_cpu_metrics(
+    results: Results,
+    done: Imported,
+    import_cpu: tuple[float, float],
+    copy_cpu: tuple[float, float],
+) -> None:
+    """What each side of the PostgreSQL comparison cost in CPU, and the ratio the import
+    would reach were every core busy throughout its run.
+
+    COPY's work is the server's, on one core; the import's is spread over its process,
+    its workers and the server. On a machine of few cores the sum bounds the import's
+    time from below (its CPU seconds over the cores), whatever it overlaps: the last
+    row is the ratio at that bound, the best this much work allows here.
+    """
+    assert done.postgres_copy_seconds is not None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    for key, label, (client, server) in (
+        ("postgres_import_cpu_s", "PostgreSQL import", import_cpu),
+        ("postgres_copy_cpu_s", "PostgreSQL COPY baseline", copy_cpu),
+    ):
+        results.add(
+            Metric(
+                key,
+                f"{label}: CPU seconds, its own and the server's",
+                client + server,
+                "s",
+                note=f"client {client:.1f} s + server {server:.1f} s, medians",
+            )
+        )
+    fastest = (import_cpu[0] + import_cpu[1]) / (cores or 1)
+    results.add(
+        Metric(
+            "postgres_import_ratio_cpu_bound",
+            f"PostgreSQL import vs COPY were all {cores} cores busy throughout the import"
+            " (COPY s / (import CPU s / cores))",
+            done.postgres_copy_seconds / fastest,
+            "x",
+            note="the ceiling of the ratio for this much work on this machine",
+        )
+    )
 
 
 def remove_database(path: Path) -> None:

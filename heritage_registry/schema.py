@@ -219,6 +219,8 @@ DATA_ADDED: dict[str, tuple[Held, ...]] = {
     "0006": (Held("source_text"),),
     # A trigger function that the import's statements may pass by: no table or column.
     "0007": (),
+    # An index of the merged events: nothing a user entered.
+    "0008": (),
 }
 
 

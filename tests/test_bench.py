@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -195,6 +196,20 @@ def test_small_run_reports_the_postgres_rows(request: pytest.FixtureRequest) -> 
     assert len(results["info"]["postgres_import_seconds_runs"]) == 2
     # The history entries the import wrote were copied for the second ratio.
     assert results["info"]["postgres_history_rows"] > 0
+    host = urlsplit(os.environ[POSTGRES_ENV]).hostname
+    cpu_rows = ("postgres_import_cpu_s", "postgres_copy_cpu_s", "postgres_import_ratio_cpu_bound")
+    if host not in (None, "localhost", "127.0.0.1", "::1"):
+        for name in cpu_rows:
+            assert name not in results["metrics"], name
+        return
+    # A server on this machine: each side's CPU, its own and the server's, per run.
+    for name in cpu_rows:
+        assert _is_number(results["metrics"][name]["value"]), name
+    for key in ("postgres_import_cpu_runs", "postgres_copy_cpu_runs"):
+        runs = results["info"][key]
+        assert len(runs) == 2, key
+        assert all(_is_number(client) and server > 0 for client, server in runs), runs
+    assert all(client > 0 for client, _server in results["info"]["postgres_import_cpu_runs"])
 
 
 def test_generation_is_deterministic_and_bounds_match_the_registry(

@@ -146,7 +146,7 @@ def test_unknown_revision_names_the_known_ones(alembic_engine: sa.Engine) -> Non
         SchemaError,
         match=(
             "unknown schema revision 'nope'; "
-            "choose one of: 0007, 0006, 0005, 0004, 0003, 0002, 0001, head, base"
+            "choose one of: 0008, 0007, 0006, 0005, 0004, 0003, 0002, 0001, head, base"
         ),
     ):
         schema.upgrade(alembic_engine, "nope")

@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, settings
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from heritage_registry import EventNotFound, Registry, SiteNotFound, reads
-from heritage_registry.models import CITATION_TABLE, EVENT_TABLE, SITE_TABLE
+from heritage_registry.models import CITATION_TABLE, EVENT_TABLE, SITE_TABLE, aware
 from heritage_registry.prepared import NotPreparable, Prepared
 from heritage_registry.seed import load_seed
 from heritage_registry.vocab import Cause, DamageLevel, Stance
@@ -316,3 +317,29 @@ def test_a_uid_prefix_and_a_missing_uid_still_go_by_the_session(registry: Regist
     assert registry.get_event(uid[:8]).uid == uid
     with pytest.raises(EventNotFound):
         registry.get_event("ffffffff-ffff-4fff-8fff-ffffffffffff")
+
+
+class _Stamp(dt.datetime):
+    """A datetime of another class, which `aware` must give back as `replace` would."""
+
+
+@given(
+    st.datetimes(allow_imaginary=True)
+    | st.builds(_Stamp.fromisoformat, st.datetimes().map(dt.datetime.isoformat))
+)
+@example(dt.datetime.min)
+@example(dt.datetime.max)
+@example(dt.datetime(1970, 1, 1))
+@example(dt.datetime(1969, 12, 31, 23, 59, 59, 999999))
+@example(dt.datetime(2015, 8, 30, 12, 0, fold=1))
+def test_aware_is_replace_with_utc(value: dt.datetime) -> None:
+    """`aware`'s arithmetic gives what `replace(tzinfo=UTC)` gives, to the microsecond,
+    the fold and the class, from the first year to the last; a time with its zone is
+    given back as it is."""
+    made = aware(value)
+    expected = value.replace(tzinfo=dt.UTC)
+    assert made == expected
+    assert (type(made), made.tzinfo, made.fold) == (type(expected), dt.UTC, expected.fold)
+    assert made.timetuple() == expected.timetuple()
+    assert made.microsecond == expected.microsecond
+    assert aware(made) is made

@@ -3,8 +3,8 @@
 `Rows` makes a staged event (the JSON form of its line) the `damage_event` row the writer
 (`exchange.writer`) inserts, in `EVENT_COLUMNS` order: its site and monument by id, its
 EDTF bounds (kept for the distinct dates seen: a registry repeats its dates), its times in
-the driver's form and, where the writer stores it with the event (PostgreSQL), the
-confidence derived from the citations it brings; and a staged citation its
+the driver's form and the confidence derived from the citations it brings, which the
+writer stores with the event (`writer._write_new`); and a staged citation its
 `source_citation` row. The ids of sites, monuments and sources by name are the writer's,
 which it fills as it writes them.
 """
@@ -82,10 +82,6 @@ class Rows:
         self.source_ids = source_ids
         # Each source's publisher, by key: what a new event's confidence is derived from.
         self.publishers = publishers
-        # On PostgreSQL a new event is written with the confidence derived from the
-        # citations it brings, which the trigger then leaves be (`writer._events`); on
-        # SQLite it is derived after, by `confidence.refresh`.
-        self.derive = dialect.name == "postgresql"
         self.stamp = _stamp_converter(dialect, EVENT_TABLE.c.created_at, now)
         self.date = EVENT_TABLE.c.earliest.type.dialect_impl(dialect).bind_processor(dialect)
         self.spans: dict[str, tuple[Any, Any]] = {}
@@ -115,7 +111,7 @@ class Rows:
         stamp = self.stamp
         if merged_into_id is None:
             merge: tuple[Any, ...] = (None, None, None)
-            derived = self.derived(record) if self.derive else None
+            derived = self.derived(record)
         else:
             merge = (merged_into_id, stamp(record["merged_at"]), record["merge_reason"])
             derived = None

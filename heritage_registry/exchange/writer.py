@@ -11,10 +11,12 @@ event whose uid leads to another, through merges, go to the event it leads to. A
 writes in one transaction and rolls it back.
 
 Each transaction ends by storing the confidence of the events whose citations it
-changed (`confidence.refresh`). On PostgreSQL a new event is written with the confidence
-derived from the citations it brings, written inside `confidence.derived_citations`, so
-that only events cited again (later in the file, or already in the registry) are derived
-and updated after: updating every new event again was a quarter of an import's time.
+changed (`confidence.refresh`). A new event is written with the confidence derived from
+the citations it brings, and those citations so that the triggers leave it be (inside
+`confidence.derived_citations` on PostgreSQL; before their events, with foreign keys
+deferred to the commit, on SQLite), so that only events cited again (later in the file,
+or already in the registry) are derived and updated after: updating every new event
+again was a quarter of an import's time on PostgreSQL, a sixth on SQLite.
 
 On PostgreSQL a batch of new events is written in the background (`exchange.overlap`)
 while the next batch's rows (`exchange.rows`) are built: their ids are taken ahead from
@@ -66,6 +68,18 @@ from heritage_registry.vocab import ChangeAction, ChangeHow, RecordType
 # Records a transaction holds before it commits (whole chunks: it may hold a few more); what
 # is committed stays if a later transaction fails.
 TRANSACTION_SIZE = 10_000
+
+
+def _next_ids(connection: sa.Connection, count: int) -> range:
+    """The ids SQLite would give the next `count` events: one past the largest, on.
+
+    The import's transaction holds SQLite's write lock (`WRITE_OPTIONS`), so no other
+    writer can take them before its rows are in.
+    """
+    if not count:
+        return range(0)
+    largest = connection.execute(sa.select(sa.func.max(EVENT_TABLE.c.id))).scalar() or 0
+    return range(largest + 1, largest + 1 + count)
 
 
 def _when(value: str | None, default: dt.datetime) -> dt.datetime:
@@ -588,14 +602,7 @@ class _Writer:
         self.report.added["events"] += len(fresh)
         created = self._creation_rows(RecordType.EVENT, fresh.items()) if rows else []
         if self.ids is None:
-            # SQLite: the new events' ids are read back once they are in.
-            if rows:
-                self.event_insert.run(connection, rows)
-                self._insert_many(connection, CHANGE_TABLE, created)
-                held.update(
-                    lookup(connection, EVENT_TABLE.c.uid, EVENT_TABLE.c.id, fresh, chunk=len(fresh))
-                )
-            ids = held
+            ids = dict(zip(fresh, _next_ids(connection, len(fresh)), strict=True))
         else:
             ids = {uid: self.ids.take() for uid in fresh}
         citations = [
@@ -604,27 +611,21 @@ class _Writer:
             for citation in record["citations"]
         ]
         self.report.added["citations"] += len(citations)
-        if self.ids is None:
-            # Inside `derived_citations` as on PostgreSQL, where it matters; here none was
-            # derived, and `confidence.refresh` derives after.
-            with confidence.derived_citations(connection):
-                self.citation_insert.run(connection, citations)
-        else:
-            rows_with_ids = [(ids[row[0]], *row) for row in rows]
-            self._idle()
-            if not again and self.background is not None:
-                # Only new events: written in the background while the next batch's rows
-                # are built, once its uids are looked up (before these are written, so
-                # that these count as held for it: `just_written`).
-                if following is not None and following[0] == "event":
-                    self.lookahead = (following[1], *self._held_events(connection, following[1]))
-                self.just_written = ids
-                self.background.submit(
-                    lambda: self._write_new(connection, rows_with_ids, created, citations)
-                )
-                return
-            self._write_new(connection, rows_with_ids, created, citations)
-            held.update(ids)
+        rows_with_ids = [(ids[row[0]], *row) for row in rows]
+        self._idle()
+        if not again and self.background is not None:
+            # Only new events: written in the background while the next batch's rows
+            # are built, once its uids are looked up (before these are written, so
+            # that these count as held for it: `just_written`).
+            if following is not None and following[0] == "event":
+                self.lookahead = (following[1], *self._held_events(connection, following[1]))
+            self.just_written = ids
+            self.background.submit(
+                lambda: self._write_new(connection, rows_with_ids, created, citations)
+            )
+            return
+        self._write_new(connection, rows_with_ids, created, citations)
+        held.update(ids)
         if merged:
             # The citations given for a merged event go to the event its uid leads to.
             given = {record["uid"] for record in again if record["citations"]}
@@ -641,7 +642,20 @@ class _Writer:
         created: list[dict[str, Any]],
         citations: list[tuple[Any, ...]],
     ) -> None:
-        """Write new events (rows with their ids), their `create` entries and citations."""
+        """Write new events (rows with their ids, each with the confidence derived from
+        the citations it brings), their `create` entries and those citations, leaving
+        the events' confidence as written."""
+        if connection.dialect.name == "sqlite":
+            # SQLite's triggers cannot read `derived_citations`' setting: written after
+            # their events, each citation would set its event's confidence NULL, and
+            # every new event be derived and updated again (a sixth of an import). Written
+            # first, under foreign keys deferred to the commit (SQLite turns the pragma
+            # off again there), they find no event to unset.
+            connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+            self.citation_insert.run(connection, citations)
+            self.event_insert_with_ids.run(connection, rows)
+            self._insert_many(connection, CHANGE_TABLE, created)
+            return
         self.event_insert_with_ids.run(connection, rows)
         self._insert_many(connection, CHANGE_TABLE, created)
         with confidence.derived_citations(connection):

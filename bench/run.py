@@ -605,7 +605,9 @@ def add_postgres_import_metrics(bench: Bench, results: Results, done: Imported) 
         )
     )
     if done.postgres_import_cpu is not None and done.postgres_copy_cpu is not None:
-        add_postgres_cpu_metrics(results, done, done.postgres_import_cpu, done.postgres_copy_cpu)
+        add_postgres_cpu_metrics(
+            results, done.postgres_copy_seconds, done.postgres_import_cpu, done.postgres_copy_cpu
+        )
     if done.postgres_history_copy_seconds is not None:
         # The baseline with what the import writes besides those rows: each record's
         # creation in history. One COPY of them, added to the COPY median.
@@ -625,7 +627,7 @@ def add_postgres_import_metrics(bench: Bench, results: Results, done: Imported) 
 
 def add_postgres_cpu_metrics(
     results: Results,
-    done: Imported,
+    copy_seconds: float,
     import_cpu: tuple[float, float],
     copy_cpu: tuple[float, float],
 ) -> None:
@@ -637,7 +639,6 @@ def add_postgres_cpu_metrics(
     time from below (its CPU seconds over the cores), whatever it overlaps: the last
     row is the ratio at that bound, the best this much work allows here.
     """
-    assert done.postgres_copy_seconds is not None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     for key, label, (client, server) in (
         ("postgres_import_cpu_s", "PostgreSQL import", import_cpu),
@@ -658,7 +659,7 @@ def add_postgres_cpu_metrics(
             "postgres_import_ratio_cpu_bound",
             f"PostgreSQL import vs COPY were all {cores} cores busy throughout the import"
             " (COPY s / (import CPU s / cores))",
-            done.postgres_copy_seconds / fastest,
+            copy_seconds / fastest,
             "x",
             note="the ceiling of the ratio for this much work on this machine",
         )

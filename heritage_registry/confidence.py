@@ -18,9 +18,11 @@ asked for or NULL, deriving again to decide the NULL ones. A change to `derive` 
 needs a migration that sets the column NULL.
 
 An import stores each new event with the confidence derived from the citations it
-brings, and on PostgreSQL writes those citations inside `derived_citations`, which the
-trigger leaves be (revision 0007): updating every imported event again was a quarter
-of an import's time there.
+brings, and writes those citations so that the triggers leave it be: on PostgreSQL inside
+`derived_citations`, which the trigger reads (revision 0007); on SQLite, whose triggers
+read no setting, before their events, with foreign keys deferred to the commit
+(`exchange.writer`). Updating every imported event again was a quarter of an import's
+time on PostgreSQL, a sixth on SQLite.
 """
 
 from __future__ import annotations
@@ -117,7 +119,8 @@ def derived_citations(connection: sa.Connection) -> Iterator[None]:
     `derive` gives from exactly these citations: anything else inserted inside would
     leave a stale value. On PostgreSQL the setting is local to the transaction and made
     `off` again on the way out (a failure rolls it back with the transaction); on SQLite,
-    whose triggers cannot read it, it does nothing, and the caller refreshes after.
+    whose triggers cannot read it, it does nothing: there the caller writes the citations
+    before their events (the import) or refreshes after.
     """
     if connection.dialect.name != "postgresql":
         yield

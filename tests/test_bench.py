@@ -208,8 +208,11 @@ def test_small_run_reports_the_postgres_rows(request: pytest.FixtureRequest) -> 
     for key in ("postgres_import_cpu_runs", "postgres_copy_cpu_runs"):
         runs = results["info"][key]
         assert len(runs) == 2, key
-        assert all(_is_number(client) and server > 0 for client, server in runs), runs
-    assert all(client > 0 for client, _server in results["info"]["postgres_import_cpu_runs"])
+        assert all(_is_number(client) and _is_number(server) for client, server in runs), runs
+    # Read in clock ticks (10 ms): a COPY of this small run's rows may take less than one
+    # of the server's, the import (checks, history, ANALYZE) always takes more.
+    imports = results["info"]["postgres_import_cpu_runs"]
+    assert all(client > 0 and server > 0 for client, server in imports), imports
 
 
 def test_generation_is_deterministic_and_bounds_match_the_registry(

@@ -11,7 +11,8 @@ in one run, against baselines built in the same run:
    fetching the same rows;
 3. `registry summary --all -o DIR`, `registry export -o FILE` and `registry duplicates`:
    wall time and the child's own peak RSS; `registry list events --format jsonl` (all of
-   them, and `--confidence contested`) interleaved with the export, `--repeats` times;
+   them, and `--confidence contested`) interleaved with the export, `--repeats` times,
+   and once in each other format (table, json, csv);
 4. `registry --help` as a ratio to `python -c "import click"`;
 5. start-up: whole data commands (`list sites`, `show event`, `add-event`) as a ratio to
    `sqlite-utils query` on the same file, interleaved, where sqlite-utils is installed;
@@ -1355,6 +1356,52 @@ def bench_export(bench: Bench, results: Results, database: Path) -> None:
     )
 
 
+# The formats of `list events` other than JSON Lines (which `bench_export` runs).
+LIST_FORMATS = ("table", "json", "csv")
+
+
+def bench_list_formats(bench: Bench, results: Results, database: Path) -> None:
+    """`registry list events --format F` of every event, once per other format: each is
+    written a page at a time, as JSON Lines are, so its peak memory should not grow with
+    the events (before, a million events as JSON would have held about 16 GB)."""
+    for output_format in LIST_FORMATS:
+        listed = bench.path(f"list-events.{output_format}")
+        bench.say(f"registry list events --format {output_format}")
+        run = bench.cli(
+            database,
+            "list",
+            "events",
+            "--format",
+            output_format,
+            log=f"list-{output_format}.log",
+            stdout=listed,
+        )
+        bench.say(f"took {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
+        results.info[f"list_events_{output_format}_mb"] = round(
+            listed.stat().st_size / 1_048_576, 1
+        )
+        listed.unlink()
+        results.add(
+            Metric(
+                f"list_events_{output_format}_seconds",
+                f"`list events --format {output_format}` wall, every event",
+                run.seconds,
+                "s",
+                note="one run",
+            )
+        )
+        results.add(
+            Metric(
+                f"list_events_{output_format}_peak_rss_mb",
+                f"`list events --format {output_format}` peak RSS",
+                run.peak_rss_mb,
+                "MB",
+                "< 300 MB",
+                run.peak_rss_mb < 300,
+            )
+        )
+
+
 def stored_confidence_share(database: Path) -> float | None:
     """The share of events whose confidence the registry has stored (the rest are NULL,
     and `--confidence` derives theirs as it reads them); None before revision 0005."""
@@ -1724,6 +1771,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             bench_summary_all(bench, results, database)
         bench_export(bench, results, database)
+        bench_list_formats(bench, results, database)
         bench_duplicates(bench, results, database)
         bench_help(bench, results)
         # Last: `add-event` writes to the registry the other measurements read.

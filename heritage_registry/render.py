@@ -222,22 +222,63 @@ def field_text(field: str, value: Any) -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """A header row and one row per record, columns two spaces apart, long cells cut."""
-    cells = [
-        [truncate(safe_text(" ".join(cell.split()))) for cell in row]
-        for row in [list(headers), *rows]
-    ]
-    widths = [max(display_width(row[i]) for row in cells) for i in range(len(headers))]
-    lines = [
-        GAP.join(pad(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in cells
-    ]
-    return "\n".join(lines) + "\n"
+    return "".join(table_parts(headers, rows))
 
 
-def records_table(kind: str, records: Sequence[Record]) -> str:
+# The rows of a table held in memory before they go to a temporary file (`table_parts`).
+TABLE_SPOOL_BYTES = 8 << 20
+# Between a spooled row's cells: a cell never holds a control character (`safe_text`).
+_CELL_END = "\x00"
+
+
+def table_parts(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> Iterator[str]:
+    """`table` a line at a time, holding neither the rows nor the text at once.
+
+    Every column is as wide as its widest cell, known only once the last row is read:
+    the cells are cut and escaped as they come, and kept in a temporary file (in memory
+    up to `TABLE_SPOOL_BYTES`) until then, so that a table of a million events takes the
+    memory of one.
+    """
+    widths = [0] * len(headers)
+
+    def cells_of(row: Iterable[str]) -> list[str]:
+        cells = [truncate(safe_text(" ".join(cell.split()))) for cell in row]
+        for index, cell in enumerate(cells):
+            width = display_width(cell)
+            if width > widths[index]:
+                widths[index] = width
+        return cells
+
+    # Here, not at the top: `registry --help` imports this module, and tempfile's imports
+    # would be a tenth of its time.
+    import tempfile
+
+    first = cells_of(headers)
+    with tempfile.SpooledTemporaryFile(
+        max_size=TABLE_SPOOL_BYTES, mode="w+", encoding="utf-8", newline="\n"
+    ) as spool:
+        for row in rows:
+            spool.write(_CELL_END.join(cells_of(row)) + "\n")
+        spool.seek(0)
+
+        def line(cells: Sequence[str]) -> str:
+            padded = (pad(cell, width) for cell, width in zip(cells, widths, strict=True))
+            return GAP.join(padded).rstrip() + "\n"
+
+        yield line(first)
+        for text in spool:
+            yield line(text[:-1].split(_CELL_END))
+
+
+def records_table(kind: str, records: Iterable[Record]) -> str:
     """The `list KIND` table of `records`: the main columns, long cells cut."""
+    return "".join(records_table_parts(kind, records))
+
+
+def records_table_parts(kind: str, records: Iterable[Record]) -> Iterator[str]:
+    """`records_table` a line at a time (`table_parts`)."""
     columns = TABLE_COLUMNS[kind]
-    return table(
+    return table_parts(
         columns, ([field_text(name, record.get(name)) for name in columns] for record in records)
     )
 
@@ -262,14 +303,27 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def records_csv(fields: Sequence[str], records: Sequence[Record]) -> str:
+def records_csv(fields: Sequence[str], records: Iterable[Record]) -> str:
     """Every field, one row per record; lists (alt_names, citations) as JSON in their cell."""
+    return "".join(records_csv_parts(fields, records))
+
+
+def records_csv_parts(fields: Sequence[str], records: Iterable[Record]) -> Iterator[str]:
+    """`records_csv` a row at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+
+    def taken() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
     writer.writerow(fields)
+    yield taken()
     for record in records:
         writer.writerow([neutralise(scalar(record.get(name))) for name in fields])
-    return buffer.getvalue()
+        yield taken()
 
 
 def json_text(data: Any) -> str:

@@ -159,3 +159,71 @@ def test_duplicates_written_a_block_at_a_time_are_the_same_text() -> None:
     )
     assert "".join(render.duplicates_text_parts(iter(pairs[:1]))) == block.format(site="nimrud")
     assert "".join(render.duplicates_text_parts(iter([]))) == "No likely duplicates.\n"
+
+
+# The table and CSV written a row at a time ----------------------------------------------
+
+
+def _table_whole(headers: list[str], rows: list[list[str]]) -> str:
+    """`render.table` as it was, every row in memory at once: the reference."""
+    cells = [
+        [render.truncate(render.safe_text(" ".join(cell.split()))) for cell in row]
+        for row in [list(headers), *rows]
+    ]
+    widths = [max(render.display_width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [
+        render.GAP.join(
+            render.pad(cell, width) for cell, width in zip(row, widths, strict=True)
+        ).rstrip()
+        for row in cells
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_cells = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@given(
+    st.integers(min_value=1, max_value=4).flatmap(
+        lambda columns: st.tuples(
+            st.lists(_cells, min_size=columns, max_size=columns),
+            st.lists(st.lists(_cells, min_size=columns, max_size=columns), max_size=30),
+        )
+    ),
+    st.sampled_from([0, 64, render.TABLE_SPOOL_BYTES]),
+)
+def test_a_table_written_a_line_at_a_time_is_the_whole_table(
+    table: tuple[list[str], list[list[str]]], spool_bytes: int
+) -> None:
+    """Whatever the cells (wide, cut, control characters, line breaks), and whether the
+    rows stay in memory or go to a temporary file on the way."""
+    headers, rows = table
+    previous, render.TABLE_SPOOL_BYTES = render.TABLE_SPOOL_BYTES, spool_bytes
+    try:
+        parts = list(render.table_parts(headers, iter(rows)))
+    finally:
+        render.TABLE_SPOOL_BYTES = previous
+    assert "".join(parts) == _table_whole(headers, rows)
+    assert len(parts) == len(rows) + 1
+
+
+def _csv_whole(fields: list[str], records: list[dict[str, object]]) -> str:
+    """`render.records_csv` as it was, one buffer for every row: the reference."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    for record in records:
+        writer.writerow([render.neutralise(render.scalar(record.get(name))) for name in fields])
+    return buffer.getvalue()
+
+
+_values = st.one_of(
+    st.none(), _cells, st.integers(), st.lists(st.dictionaries(_cells, _cells, max_size=2))
+)
+
+
+@given(st.lists(st.fixed_dictionaries({"a": _values, "b": _values}), max_size=20))
+def test_csv_written_a_row_at_a_time_is_the_whole_csv(records: list[dict[str, object]]) -> None:
+    parts = list(render.records_csv_parts(["a", "b"], iter(records)))
+    assert "".join(parts) == _csv_whole(["a", "b"], records)
+    assert len(parts) == len(records) + 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
@@ -207,26 +207,32 @@ def _write_records(
 ) -> None:
     """Write `records` in `output_format` to standard output, or to the file `output`.
 
-    JSON Lines is written a record at a time, as `records` yields them; the other
-    formats need them all. Written to a file, the records are counted on standard error.
+    Each format is written a record at a time, as `records` yields them (a table's
+    columns are sized once the last is read: `render.table_parts`), so that a stream of
+    records (`Registry.iter_events`) is never held whole. Written to a file, the records
+    are counted on standard error.
     """
-    count = 0
+    counted = [0]
+
+    def dumped() -> Iterator[dict[str, Any]]:
+        for record in records:
+            counted[0] += 1
+            yield record.model_dump(mode="json")
+
+    parts: Iterable[str]
+    if output_format == "jsonl":
+        parts = (_JSON_LINE.encode(data) + "\n" for data in dumped())
+    elif output_format == "json":
+        parts = render.json_array_parts(dumped())
+    elif output_format == "csv":
+        parts = render.records_csv_parts(list(model.model_fields), dumped())
+    else:
+        parts = render.records_table_parts(kind, dumped())
     with _output(output or "-") as out:
-        if output_format == "jsonl":
-            for record in records:
-                out.write(_JSON_LINE.encode(record.model_dump(mode="json")) + "\n")
-                count += 1
-        else:
-            data = [record.model_dump(mode="json") for record in records]
-            count = len(data)
-            if output_format == "json":
-                out.write(render.json_text(data))
-            elif output_format == "csv":
-                out.write(render.records_csv(list(model.model_fields), data))
-            else:
-                out.write(render.records_table(kind, data))
+        for part in parts:
+            out.write(part)
     if output not in (None, "-"):
-        _say(f"Wrote {render.plural(count, kind.removesuffix('s'))} to {output}.")
+        _say(f"Wrote {render.plural(counted[0], kind.removesuffix('s'))} to {output}.")
 
 
 @list_group.command("sites", cls=ListCommand)
@@ -361,8 +367,8 @@ def list_events(
     date, then uid.
 
     An event whose dates may overlap the --since/--until window is listed; an open or
-    unknown end counts as reaching into it. --format jsonl reads the events a page at a
-    time, so that any number of them can be listed.
+    unknown end counts as reaching into it. The events are read and written a page at a
+    time in every format, so that any number of them can be listed.
 
     \b
     Example:
@@ -385,13 +391,9 @@ def list_events(
         "since": since,
         "until": until,
     }
-    events: Iterable[DamageEventPublic]
-    if output_format == "jsonl":
-        # Checked here, before any file is opened: iter_events refuses bad filters at once.
-        stream = registry.iter_events(**filters)
-        events = itertools.islice(stream, offset, None if limit is None else offset + limit)
-    else:
-        events = registry.list_events(**filters, limit=limit, offset=offset)
+    # Checked here, before any file is opened: iter_events refuses bad filters at once.
+    stream = registry.iter_events(**filters)
+    events = itertools.islice(stream, offset, None if limit is None else offset + limit)
     _write_records("events", DamageEventPublic, events, output_format, output)
 
 

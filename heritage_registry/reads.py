@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
+from iso3166 import countries_by_alpha2
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
-from heritage_registry import confidence, db, frames, texts
+from heritage_registry import confidence, countries, db, frames, texts
 from heritage_registry.arguments import check_page, date_window, paged, vocabulary_filter
 from heritage_registry.errors import InvalidRecord, SiteNotFound
 from heritage_registry.models import (
@@ -42,15 +43,18 @@ from heritage_registry.models import (
     CitationPublic,
     DamageEvent,
     DamageEventPublic,
+    Monument,
     MonumentPublic,
+    Site,
     SitePublic,
+    Source,
     SourcePublic,
     SourceTextPublic,
     aware,
     trusted,
 )
 from heritage_registry.prepared import Prepared
-from heritage_registry.vocab import Cause, Confidence, DamageLevel
+from heritage_registry.vocab import Cause, Confidence, DamageLevel, MonumentKind, SiteKind
 
 if TYPE_CHECKING:
     from heritage_registry.registry import Registry
@@ -299,6 +303,85 @@ def iter_events(
             confidence=confidence,
         )
     return _event_pages(registry.engine, conditions, wanted, page)
+
+
+# Rows `iter_sites`, `iter_monuments` and `iter_sources` take from the driver at a time.
+_YIELD_PER = 500
+
+
+def _streamed(
+    registry: Registry, query: Any, public: Callable[[Any], PublicT]
+) -> Iterator[PublicT]:
+    """The rows of `query` made Public by `public`, `_YIELD_PER` at a time, in one
+    transaction held until the iteration ends (a server-side cursor on PostgreSQL)."""
+    with registry.transaction() as session:
+        for row in session.exec(query.execution_options(yield_per=_YIELD_PER)):
+            yield public(row)
+
+
+def iter_sites(
+    registry: Registry,
+    *,
+    country: str | None = None,
+    kind: SiteKind | str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Iterator[SitePublic]:
+    """`Registry.iter_sites`, whose docstring says what it returns."""
+    check_page(limit, offset)
+    query = paged(select(Site).order_by(col(Site.slug)), limit, offset)
+    if country is not None:
+        # A name (`Syria`) would list nothing: refused, with the code it may mean.
+        code = country.strip().upper()
+        if code not in countries_by_alpha2:
+            raise InvalidRecord(f"invalid filter: country: {countries.not_a_code(country)}")
+        query = query.where(Site.country == code)
+    if kind is not None:
+        query = query.where(Site.kind == vocabulary_filter(SiteKind, kind, "kind"))
+    return _streamed(registry, query, registry._site_public)
+
+
+def iter_monuments(
+    registry: Registry,
+    *,
+    site: str | None = None,
+    kind: MonumentKind | str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Iterator[MonumentPublic]:
+    """`Registry.iter_monuments`, whose docstring says what it returns."""
+    check_page(limit, offset)
+    query = paged(
+        select(Monument, Site.slug)
+        .join(Site, col(Site.id) == col(Monument.site_id))
+        .order_by(col(Site.slug), col(Monument.slug)),
+        limit,
+        offset,
+    )
+    if kind is not None:
+        query = query.where(Monument.kind == vocabulary_filter(MonumentKind, kind, "kind"))
+    if site is not None:
+        with registry.transaction() as session:
+            query = query.where(Monument.site_id == registry._site_row(session, site).id)
+    return _streamed(registry, query, lambda row: registry._monument_public(*row))
+
+
+def iter_sources(
+    registry: Registry, *, site: str | None = None, limit: int | None = None, offset: int = 0
+) -> Iterator[SourcePublic]:
+    """`Registry.iter_sources`, whose docstring says what it returns."""
+    check_page(limit, offset)
+    query = paged(select(Source).order_by(col(Source.key)), limit, offset)
+    if site is not None:
+        with registry.transaction() as session:
+            site_id = registry._site_row(session, site).id
+        cited = (
+            sa.select(CITATION_TABLE.c.source_id)
+            .join(EVENT_TABLE, EVENT_TABLE.c.id == CITATION_TABLE.c.event_id)
+            .where(EVENT_TABLE.c.site_id == site_id)
+        )
+        query = query.where(col(Source.id).in_(cited))
+    return _streamed(registry, query, registry._source_public)
 
 
 def events_frame(registry: Registry, **filters: Any) -> Any:

@@ -22,14 +22,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from iso3166 import countries_by_alpha2
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, func, select
 
 from heritage_registry import (
     arguments,
     confidence,
-    countries,
     db,
     duplicates,
     history,
@@ -463,18 +461,20 @@ class Registry:
 
         `limit` and `offset` give a page of them: at most `limit` after the first `offset`.
         """
-        arguments.check_page(limit, offset)
-        query = arguments.paged(select(Site).order_by(col(Site.slug)), limit, offset)
-        if country is not None:
-            # A name (`Syria`) would list nothing: refused, with the code it may mean.
-            code = country.strip().upper()
-            if code not in countries_by_alpha2:
-                raise InvalidRecord(f"invalid filter: country: {countries.not_a_code(country)}")
-            query = query.where(Site.country == code)
-        if kind is not None:
-            query = query.where(Site.kind == arguments.vocabulary_filter(SiteKind, kind, "kind"))
-        with self.transaction() as session:
-            return [self._site_public(row) for row in session.exec(query)]
+        return list(self.iter_sites(country=country, kind=kind, limit=limit, offset=offset))
+
+    def iter_sites(
+        self,
+        *,
+        country: str | None = None,
+        kind: SiteKind | str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Iterator[SitePublic]:
+        """The sites `list_sites` lists, in its order, streamed: read a few hundred at a
+        time in one transaction, which the iteration holds until it ends. The filters
+        are checked when this is called."""
+        return reads.iter_sites(self, country=country, kind=kind, limit=limit, offset=offset)
 
     @staticmethod
     def _site_public(row: Site) -> SitePublic:
@@ -550,22 +550,19 @@ class Registry:
         offset: int = 0,
     ) -> list[MonumentPublic]:
         """Monuments ordered by site slug, then slug; `limit` and `offset` give a page."""
-        arguments.check_page(limit, offset)
-        query = arguments.paged(
-            select(Monument, Site.slug)
-            .join(Site, col(Site.id) == col(Monument.site_id))
-            .order_by(col(Site.slug), col(Monument.slug)),
-            limit,
-            offset,
-        )
-        if kind is not None:
-            query = query.where(
-                Monument.kind == arguments.vocabulary_filter(MonumentKind, kind, "kind")
-            )
-        with self.transaction() as session:
-            if site is not None:
-                query = query.where(Monument.site_id == self._site_row(session, site).id)
-            return [self._monument_public(row, slug) for row, slug in session.exec(query)]
+        return list(self.iter_monuments(site=site, kind=kind, limit=limit, offset=offset))
+
+    def iter_monuments(
+        self,
+        *,
+        site: str | None = None,
+        kind: MonumentKind | str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Iterator[MonumentPublic]:
+        """The monuments `list_monuments` lists, streamed as `iter_sites` streams sites;
+        a site that does not exist is refused when this is called."""
+        return reads.iter_monuments(self, site=site, kind=kind, limit=limit, offset=offset)
 
     @staticmethod
     def _monument_public(row: Monument, site_slug: str) -> MonumentPublic:
@@ -624,19 +621,14 @@ class Registry:
 
         `limit` and `offset` give a page of them: at most `limit` after the first `offset`.
         """
-        arguments.check_page(limit, offset)
-        query = arguments.paged(select(Source).order_by(col(Source.key)), limit, offset)
-        with self.transaction() as session:
-            if site is not None:
-                cited = (
-                    sa.select(CITATION_TABLE.c.source_id)
-                    .join(EVENT_TABLE, EVENT_TABLE.c.id == CITATION_TABLE.c.event_id)
-                    .where(EVENT_TABLE.c.site_id == self._site_row(session, site).id)
-                    .distinct()
-                )
-                ids = list(session.execute(cited).scalars())
-                query = query.where(col(Source.id).in_(ids))
-            return [self._source_public(row) for row in session.exec(query)]
+        return list(self.iter_sources(site=site, limit=limit, offset=offset))
+
+    def iter_sources(
+        self, *, site: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> Iterator[SourcePublic]:
+        """The sources `list_sources` lists, streamed as `iter_sites` streams sites; a
+        site that does not exist is refused when this is called."""
+        return reads.iter_sources(self, site=site, limit=limit, offset=offset)
 
     @staticmethod
     def _source_public(row: Source) -> SourcePublic:

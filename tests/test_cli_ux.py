@@ -119,6 +119,20 @@ def test_list_events_streams_the_events_in_every_format(
     ok(run("list", "events", "--format", output_format, "--offset", "1"), whole_text)
 
 
+@pytest.mark.parametrize("kind", ["sites", "monuments", "sources"])
+def test_list_sites_monuments_and_sources_stream_them(
+    run: Run, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Through iter_sites, iter_monuments and iter_sources, never the whole list."""
+    whole_text = run("list", kind, "--format", "json").stdout
+
+    def whole(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a list read every record at once")
+
+    monkeypatch.setattr(Registry, f"list_{kind}", whole)
+    ok(run("list", kind, "--format", "json"), whole_text)
+
+
 @pytest.mark.parametrize("output_format", ["table", "json", "jsonl", "csv"])
 def test_list_writes_a_file_with_o(run: Run, tmp_path: Path, output_format: str) -> None:
     shown = run("list", "events", "--site", "palmyra", "--format", output_format).stdout

@@ -257,7 +257,7 @@ def list_sites(
     """
     from heritage_registry.models import SitePublic
 
-    sites = _registry(ctx).list_sites(country=country, kind=kind, limit=limit, offset=offset)
+    sites = _registry(ctx).iter_sites(country=country, kind=kind, limit=limit, offset=offset)
     _write_records("sites", SitePublic, sites, output_format, output)
 
 
@@ -290,7 +290,7 @@ def list_monuments(
     """
     from heritage_registry.models import MonumentPublic
 
-    monuments = _registry(ctx).list_monuments(site=site, kind=kind, limit=limit, offset=offset)
+    monuments = _registry(ctx).iter_monuments(site=site, kind=kind, limit=limit, offset=offset)
     _write_records("monuments", MonumentPublic, monuments, output_format, output)
 
 
@@ -319,7 +319,7 @@ def list_sources(
     """
     from heritage_registry.models import SourcePublic
 
-    sources = _registry(ctx).list_sources(site=site, limit=limit, offset=offset)
+    sources = _registry(ctx).iter_sources(site=site, limit=limit, offset=offset)
     _write_records("sources", SourcePublic, sources, output_format, output)
 
 

@@ -12,7 +12,8 @@ in one run, against baselines built in the same run:
 3. `registry summary --all -o DIR`, `registry export -o FILE` and `registry duplicates`:
    wall time and the child's own peak RSS; `registry list events --format jsonl` (all of
    them, and `--confidence contested`) interleaved with the export, `--repeats` times,
-   and once in each other format (table, json, csv);
+   and once in each other format (table, json, csv); `registry history --limit 0`, the
+   whole feed, once;
 4. `registry --help` as a ratio to `python -c "import click"`;
 5. start-up: whole data commands (`list sites`, `show event`, `add-event`) as a ratio to
    `sqlite-utils query` on the same file, interleaved, where sqlite-utils is installed;
@@ -1402,6 +1403,32 @@ def bench_list_formats(bench: Bench, results: Results, database: Path) -> None:
         )
 
 
+def bench_feed(bench: Bench, results: Results, database: Path) -> None:
+    """`registry history --limit 0 --format jsonl`: the whole registry's history, the feed
+    a downstream copy keeps itself current from, once; it is read a few hundred entries at
+    a time, so its peak memory should not grow with the registry."""
+    feed = bench.path("feed.jsonl")
+    bench.say("registry history --limit 0 --format jsonl")
+    run = bench.cli(
+        database, "history", "--limit", "0", "--format", "jsonl", log="feed.log", stdout=feed
+    )
+    bench.say(f"took {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
+    with feed.open("rb") as lines:
+        results.info["feed_entries"] = sum(1 for _ in lines)
+    feed.unlink()
+    results.add(Metric("feed_seconds", "`history --limit 0 --format jsonl` wall", run.seconds, "s"))
+    results.add(
+        Metric(
+            "feed_peak_rss_mb",
+            "`history --limit 0 --format jsonl` peak RSS",
+            run.peak_rss_mb,
+            "MB",
+            "< 300 MB",
+            run.peak_rss_mb < 300,
+        )
+    )
+
+
 def stored_confidence_share(database: Path) -> float | None:
     """The share of events whose confidence the registry has stored (the rest are NULL,
     and `--confidence` derives theirs as it reads them); None before revision 0005."""
@@ -1772,6 +1799,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_summary_all(bench, results, database)
         bench_export(bench, results, database)
         bench_list_formats(bench, results, database)
+        bench_feed(bench, results, database)
         bench_duplicates(bench, results, database)
         bench_help(bench, results)
         # Last: `add-event` writes to the registry the other measurements read.

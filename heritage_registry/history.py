@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from heritage_registry import db
 from heritage_registry.errors import InvalidRecord
@@ -196,6 +197,19 @@ def feed(
     limit: int | None = None,
 ) -> list[ChangePublic]:
     """The registry's entries, newest first: those at or after `since`, made by `by`."""
+    query = feed_query(since=since, by=by, record_type=record_type, limit=limit)
+    return [public(row) for row in session.exec(query)]
+
+
+def feed_query(
+    *,
+    since: dt.datetime | dt.date | str | None = None,
+    by: str | None = None,
+    record_type: RecordType | None = None,
+    limit: int | None = None,
+) -> SelectOfScalar[Change]:
+    """The statement `feed` reads (`Registry.iter_changes` streams it); its arguments
+    checked."""
     if limit is not None and limit < 1:
         raise InvalidRecord(f"limit: give a number of entries of 1 or more, not {limit}")
     query = select(Change).order_by(col(Change.changed_at).desc(), col(Change.id).desc())
@@ -208,4 +222,4 @@ def feed(
         query = query.where(Change.record_type == record_type)
     if limit is not None:
         query = query.limit(limit)
-    return [public(row) for row in session.exec(query)]
+    return query

@@ -305,15 +305,14 @@ def iter_events(
     return _event_pages(registry.engine, conditions, wanted, page)
 
 
-# Rows `iter_sites`, `iter_monuments` and `iter_sources` take from the driver at a time.
+# Rows `streamed` takes from the driver at a time.
 _YIELD_PER = 500
 
 
-def _streamed(
-    registry: Registry, query: Any, public: Callable[[Any], PublicT]
-) -> Iterator[PublicT]:
+def streamed(registry: Registry, query: Any, public: Callable[[Any], PublicT]) -> Iterator[PublicT]:
     """The rows of `query` made Public by `public`, `_YIELD_PER` at a time, in one
-    transaction held until the iteration ends (a server-side cursor on PostgreSQL)."""
+    transaction held until the iteration ends (a server-side cursor on PostgreSQL): the
+    streams of sites, monuments, sources and history entries."""
     with registry.transaction() as session:
         for row in session.exec(query.execution_options(yield_per=_YIELD_PER)):
             yield public(row)
@@ -338,7 +337,7 @@ def iter_sites(
         query = query.where(Site.country == code)
     if kind is not None:
         query = query.where(Site.kind == vocabulary_filter(SiteKind, kind, "kind"))
-    return _streamed(registry, query, registry._site_public)
+    return streamed(registry, query, registry._site_public)
 
 
 def iter_monuments(
@@ -363,7 +362,7 @@ def iter_monuments(
     if site is not None:
         with registry.transaction() as session:
             query = query.where(Monument.site_id == registry._site_row(session, site).id)
-    return _streamed(registry, query, lambda row: registry._monument_public(*row))
+    return streamed(registry, query, lambda row: registry._monument_public(*row))
 
 
 def iter_sources(
@@ -381,7 +380,7 @@ def iter_sources(
             .where(EVENT_TABLE.c.site_id == site_id)
         )
         query = query.where(col(Source.id).in_(cited))
-    return _streamed(registry, query, registry._source_public)
+    return streamed(registry, query, registry._source_public)
 
 
 def events_frame(registry: Registry, **filters: Any) -> Any:

@@ -1203,9 +1203,23 @@ class Registry:
         it (all by default). The feed from which a downstream copy keeps itself current:
         each entry holds its record's whole state after the change.
         """
+        return list(self.iter_changes(since=since, by=by, record_type=record_type, limit=limit))
+
+    def iter_changes(
+        self,
+        *,
+        since: dt.datetime | dt.date | str | None = None,
+        by: str | None = None,
+        record_type: RecordType | str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[ChangePublic]:
+        """The entries `changes` gives, streamed a few hundred at a time in one
+        transaction, held until the iteration ends; the arguments are checked when this
+        is called. The whole feed of a large registry (each entry holds its record's
+        state) is more than memory holds."""
         kind = arguments.vocabulary_filter(RecordType, record_type, "record type")
-        with self.transaction() as session:
-            return history.feed(session, since=since, by=by, record_type=kind, limit=limit)
+        query = history.feed_query(since=since, by=by, record_type=kind, limit=limit)
+        return reads.streamed(self, query, history.public)
 
     # Removing -----------------------------------------------------------------------
 

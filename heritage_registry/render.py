@@ -466,7 +466,7 @@ _CREATED_HIDDEN = frozenset(
 _CREATED_FIRST = ("uid", "key", "site", "slug", "monument")
 
 
-def history_text(changes: Sequence[Record], *, named: bool = False) -> str:
+def history_text(changes: Iterable[Record], *, named: bool = False) -> str:
     """A history: one block per change, naming the fields whose values changed.
 
     Each block starts with the one line at the left margin, `TIME  ACTION  by WHO`, then
@@ -475,9 +475,12 @@ def history_text(changes: Sequence[Record], *, named: bool = False) -> str:
     are separated by an empty line; every other line is indented and not empty. A
     creation lists the values the record came with, a removal its reason.
     """
-    if not changes:
-        return "No changes recorded.\n"
-    blocks: list[str] = []
+    return "".join(history_text_parts(changes, named=named))
+
+
+def history_text_parts(changes: Iterable[Record], *, named: bool = False) -> Iterator[str]:
+    """`history_text` a block at a time, for the whole registry's history."""
+    first = True
     for change in changes:
         who = safe_text(str(change["changed_by"]), lines=False)
         head = f"{change['changed_at']}  {change['action']}"
@@ -494,8 +497,10 @@ def history_text(changes: Sequence[Record], *, named: bool = False) -> str:
             lines.extend(_created_lines(new))
         elif change["action"] != "remove":
             lines.extend(_changed_lines(old, new))
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
+        block = "\n".join(lines)
+        yield block if first else "\n\n" + block
+        first = False
+    yield "No changes recorded.\n" if first else "\n"
 
 
 def _created_lines(new: Record) -> list[str]:

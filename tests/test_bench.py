@@ -52,6 +52,8 @@ METRICS = [
     "list_events_json_peak_rss_mb",
     "list_events_csv_seconds",
     "list_events_csv_peak_rss_mb",
+    "feed_seconds",
+    "feed_peak_rss_mb",
     "duplicates_seconds",
     "duplicates_peak_rss_mb",
     "help_ms",

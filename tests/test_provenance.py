@@ -256,6 +256,41 @@ def test_the_library_feed(reg: Registry) -> None:
     assert [c.record for c in reg.changes(record_type="source")] == [IANS, NEWARAB]
 
 
+def test_the_feed_is_streamed(reg: Registry, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole feed of a large registry is more than memory holds (100,000 events:
+    1.5 GB as JSON Lines): the command reads it through iter_changes, a few hundred
+    entries at a time, and says there are more once it has shown what it shows."""
+    assert list(reg.iter_changes()) == reg.changes()
+    assert list(reg.iter_changes(limit=2, record_type="event")) == reg.changes(
+        limit=2, record_type="event"
+    )
+    with pytest.raises(InvalidRecord):
+        reg.iter_changes(limit=0)
+    with pytest.raises(InvalidRecord):
+        reg.iter_changes(since="last week")
+    everything = {fmt: run("history", "--limit", "0", "--format", fmt).stdout for fmt in FORMATS}
+
+    def whole(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("the feed was read whole")
+
+    monkeypatch.setattr(Registry, "changes", whole)
+    for fmt in FORMATS:
+        ok(run("history", "--limit", "0", "--format", fmt), stdout=everything[fmt])
+    entries = json.loads(everything["json"])
+    assert len(entries) == 10
+    assert [json.loads(line) for line in everything["jsonl"].splitlines()] == entries
+    ok(
+        run("history", "--limit", "9", "--format", "jsonl"),
+        stdout="".join(line + "\n" for line in everything["jsonl"].splitlines()[:9]),
+        stderr="Showing the newest 9 changes; there are more: --limit 0 shows all, "
+        "--since narrows.\n",
+    )
+    ok(run("history", "--limit", "10", "--format", "jsonl"), stdout=everything["jsonl"])
+
+
+FORMATS = ("text", "json", "jsonl")
+
+
 @pytest.mark.parametrize(
     ("args", "message", "exit_code"),
     [

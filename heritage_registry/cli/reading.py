@@ -94,29 +94,39 @@ def history(
         raise click.UsageError(
             "--since, --by and --limit select from the registry-wide history; name no record"
         )
+    changes: Iterable[Any]
+    # The feed's stream, and how many of it are shown, to tell whether there are more.
+    more: Iterator[Any] | None = None
+    shown = 0
     if feed:
         wanted = FEED_LIMIT if limit is None else limit or None
-        # One more than shown says whether there are more, without counting them all.
-        changes = _registry(ctx).changes(
+        # Streamed: the whole feed of a large registry is more than memory holds. One
+        # more than shown says whether there are more, without counting them all.
+        stream = _registry(ctx).iter_changes(
             since=since, by=changed_by, limit=None if wanted is None else wanted + 1
         )
-        if wanted is not None and len(changes) > wanted:
-            changes = changes[:wanted]
-            _say(
-                f"Showing the newest {render.plural(wanted, 'change')}; there are more: "
-                "--limit 0 shows all, --since narrows."
-            )
+        changes = stream
+        if wanted is not None:
+            changes, more, shown = itertools.islice(stream, wanted), stream, wanted
     else:
         kind, record = named[0]
         changes = _registry(ctx).history(kind, record)
-    data = [change.model_dump(mode="json") for change in changes]
+    data = (change.model_dump(mode="json") for change in changes)
+    parts: Iterable[str]
     if output_format == "json":
-        click.echo(render.json_text(data), nl=False)
+        parts = render.json_array_parts(data)
     elif output_format == "jsonl":
-        for entry in data:
-            click.echo(render.json_line(entry), nl=False)
+        parts = (render.json_line(entry) for entry in data)
     else:
-        click.echo(render.history_text(data, named=feed), nl=False)
+        parts = render.history_text_parts(data, named=feed)
+    with _output("-") as out:
+        for part in parts:
+            out.write(part)
+    if more is not None and next(more, None) is not None:
+        _say(
+            f"Showing the newest {render.plural(shown, 'change')}; there are more: "
+            "--limit 0 shows all, --since narrows."
+        )
 
 
 # Listing --------------------------------------------------------------------------

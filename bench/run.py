@@ -1361,71 +1361,58 @@ def bench_export(bench: Bench, results: Results, database: Path) -> None:
 LIST_FORMATS = ("table", "json", "csv")
 
 
-def bench_list_formats(bench: Bench, results: Results, database: Path) -> None:
-    """`registry list events --format F` of every event, once per other format: each is
-    written a page at a time, as JSON Lines are, so its peak memory should not grow with
-    the events (before, a million events as JSON would have held about 16 GB)."""
-    for output_format in LIST_FORMATS:
-        listed = bench.path(f"list-events.{output_format}")
-        bench.say(f"registry list events --format {output_format}")
-        run = bench.cli(
-            database,
-            "list",
-            "events",
-            "--format",
-            output_format,
-            log=f"list-{output_format}.log",
-            stdout=listed,
-        )
-        bench.say(f"took {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
-        results.info[f"list_events_{output_format}_mb"] = round(
-            listed.stat().st_size / 1_048_576, 1
-        )
-        listed.unlink()
-        results.add(
-            Metric(
-                f"list_events_{output_format}_seconds",
-                f"`list events --format {output_format}` wall, every event",
-                run.seconds,
-                "s",
-                note="one run",
-            )
-        )
-        results.add(
-            Metric(
-                f"list_events_{output_format}_peak_rss_mb",
-                f"`list events --format {output_format}` peak RSS",
-                run.peak_rss_mb,
-                "MB",
-                "< 300 MB",
-                run.peak_rss_mb < 300,
-            )
-        )
-
-
-def bench_feed(bench: Bench, results: Results, database: Path) -> None:
-    """`registry history --limit 0 --format jsonl`: the whole registry's history, the feed
-    a downstream copy keeps itself current from, once; it is read a few hundred entries at
-    a time, so its peak memory should not grow with the registry."""
-    feed = bench.path("feed.jsonl")
-    bench.say("registry history --limit 0 --format jsonl")
-    run = bench.cli(
-        database, "history", "--limit", "0", "--format", "jsonl", log="feed.log", stdout=feed
-    )
+def bench_streamed_once(
+    bench: Bench,
+    results: Results,
+    database: Path,
+    key: str,
+    label: str,
+    arguments: Sequence[str],
+) -> measure.ChildRun:
+    """Run `registry ARGUMENTS` once, its output to a file: wall time and peak RSS as
+    `KEY_seconds` and `KEY_peak_rss_mb` (< 300 MB: the command streams what it writes)."""
+    output = bench.path(f"{key}.out")
+    bench.say(f"registry {' '.join(arguments)}")
+    run = bench.cli(database, *arguments, log=f"{key}.log", stdout=output)
     bench.say(f"took {run.seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB")
-    with feed.open("rb") as lines:
-        results.info["feed_entries"] = sum(1 for _ in lines)
-    feed.unlink()
-    results.add(Metric("feed_seconds", "`history --limit 0 --format jsonl` wall", run.seconds, "s"))
+    results.info[f"{key}_mb"] = round(output.stat().st_size / 1_048_576, 1)
+    output.unlink()
+    results.add(Metric(f"{key}_seconds", f"{label} wall", run.seconds, "s", note="one run"))
     results.add(
         Metric(
-            "feed_peak_rss_mb",
-            "`history --limit 0 --format jsonl` peak RSS",
+            f"{key}_peak_rss_mb",
+            f"{label} peak RSS",
             run.peak_rss_mb,
             "MB",
             "< 300 MB",
             run.peak_rss_mb < 300,
         )
+    )
+    return run
+
+
+def bench_list_formats(bench: Bench, results: Results, database: Path) -> None:
+    """`registry list events --format F` of every event, once per other format, and
+    `registry history --limit 0 --format jsonl`, the whole registry's history (the feed a
+    downstream copy keeps itself current from), once: each is written a page at a time, so
+    its peak memory should not grow with the registry (before, a million events as JSON
+    would have held about 16 GB)."""
+    for output_format in LIST_FORMATS:
+        bench_streamed_once(
+            bench,
+            results,
+            database,
+            f"list_events_{output_format}",
+            f"`list events --format {output_format}`, every event,",
+            ["list", "events", "--format", output_format],
+        )
+    bench_streamed_once(
+        bench,
+        results,
+        database,
+        "feed",
+        "`history --limit 0 --format jsonl`",
+        ["history", "--limit", "0", "--format", "jsonl"],
     )
 
 
@@ -1799,7 +1786,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_summary_all(bench, results, database)
         bench_export(bench, results, database)
         bench_list_formats(bench, results, database)
-        bench_feed(bench, results, database)
         bench_duplicates(bench, results, database)
         bench_help(bench, results)
         # Last: `add-event` writes to the registry the other measurements read.

@@ -188,19 +188,6 @@ def since_time(value: dt.datetime | dt.date | str | None) -> dt.datetime | None:
     return moment
 
 
-def feed(
-    session: Session,
-    *,
-    since: dt.datetime | dt.date | str | None = None,
-    by: str | None = None,
-    record_type: RecordType | None = None,
-    limit: int | None = None,
-) -> list[ChangePublic]:
-    """The registry's entries, newest first: those at or after `since`, made by `by`."""
-    query = feed_query(since=since, by=by, record_type=record_type, limit=limit)
-    return [public(row) for row in session.exec(query)]
-
-
 def feed_query(
     *,
     since: dt.datetime | dt.date | str | None = None,
@@ -208,8 +195,9 @@ def feed_query(
     record_type: RecordType | None = None,
     limit: int | None = None,
 ) -> SelectOfScalar[Change]:
-    """The statement `feed` reads (`Registry.iter_changes` streams it); its arguments
-    checked."""
+    """The registry's entries, newest first: those at or after `since`, made by `by`, of
+    `record_type`, the newest `limit`; the statement `Registry.iter_changes` streams,
+    its arguments checked."""
     if limit is not None and limit < 1:
         raise InvalidRecord(f"limit: give a number of entries of 1 or more, not {limit}")
     query = select(Change).order_by(col(Change.changed_at).desc(), col(Change.id).desc())

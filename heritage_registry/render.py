@@ -344,9 +344,14 @@ def json_array_parts(items: Iterable[Any]) -> Iterator[str]:
     yield "[]\n" if first else "\n]\n"
 
 
+# One encoder for every line, compact as `registry export`'s lines are: json.dumps builds
+# a new one on each call given options, and a feed or a list writes millions of lines.
+_JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def json_line(data: Any) -> str:
     """One JSON Lines line: the value on one line, compact, then a newline."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _JSON_LINE.encode(data) + "\n"
 
 
 # Key-value text -------------------------------------------------------------------

@@ -4,7 +4,6 @@ JSON Lines or CSV."""
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -120,8 +119,7 @@ def history(
     else:
         parts = render.history_text_parts(data, named=feed)
     with _output("-") as out:
-        for part in parts:
-            out.write(part)
+        out.writelines(parts)
     if more is not None and next(more, None) is not None:
         _say(
             f"Showing the newest {render.plural(shown, 'change')}; there are more: "
@@ -208,10 +206,6 @@ def list_options(function: F) -> F:
     return function
 
 
-# One encoder for every line, compact as `registry export`'s lines are.
-_JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 def _write_records(
     kind: str, model: type[Any], records: Iterable[Any], output_format: str, output: str | None
 ) -> None:
@@ -231,7 +225,7 @@ def _write_records(
 
     parts: Iterable[str]
     if output_format == "jsonl":
-        parts = (_JSON_LINE.encode(data) + "\n" for data in dumped())
+        parts = (render.json_line(data) for data in dumped())
     elif output_format == "json":
         parts = render.json_array_parts(dumped())
     elif output_format == "csv":
@@ -239,8 +233,7 @@ def _write_records(
     else:
         parts = render.records_table_parts(kind, dumped())
     with _output(output or "-") as out:
-        for part in parts:
-            out.write(part)
+        out.writelines(parts)
     if output not in (None, "-"):
         _say(f"Wrote {render.plural(counted[0], kind.removesuffix('s'))} to {output}.")
 

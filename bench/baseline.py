@@ -3,7 +3,9 @@
 - `insert_rows`: the rows `registry import` writes, pre-built in memory, inserted with
   plain `sqlite3` `executemany` into a database migrated by `registry init` (the same
   tables, constraints and indexes), on a connection set up as the library sets up its
-  own (WAL journal, foreign keys on), committing every 10,000 records as the import does.
+  own (WAL journal, foreign keys on), committing as the import does (10,000 records a
+  transaction, growing on SQLite with the registry: `writer.transaction_full`), with the
+  page cache the import gives itself (`db.bulk_cache_kib`).
 - `SummaryQueries`: the rows one site's summary is built from (the site, its
   monuments, its events with their citations joined to their sources, the sources
   cited), fetched with five SQL statements and nothing else.
@@ -38,10 +40,9 @@ from synthetic import (
     Row,
 )
 
-from heritage_registry.db import BULK_CACHE_KIB
+from heritage_registry.db import bulk_cache_kib
+from heritage_registry.exchange.writer import TRANSACTION_SIZE, transaction_full
 
-# The import's heritage_registry.exchange.writer.TRANSACTION_SIZE: records per commit.
-TRANSACTION_SIZE = 10_000
 TABLES = ("site", "monument", "source", "damage_event", "source_citation")
 # What the import derives and stores beyond the rows the baseline writes, left out of the
 # comparison: each event's confidence (revision 0005), derived from its citations.
@@ -62,32 +63,45 @@ def _insert_sql(table: str, columns: Sequence[str]) -> str:
 
 
 def insert_rows(path: Path, rows: Generated) -> float:
-    """Insert the generated rows into the empty registry at `path`; returns the seconds."""
+    """Insert the generated rows into the empty registry at `path`; returns the seconds.
+
+    Transactions end where the import's would (`transaction_full`, counted in records:
+    sites, monuments, sources and events, an event with its citations), and each is
+    given the page cache the import gives its own (`bulk_cache_kib`).
+    """
     connection = connect(path)
-    # The page cache `registry import` gives its own connection: the same for both.
-    connection.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
         started = time.perf_counter()
+        written = 0
         for table, columns, table_rows in (
             ("site", SITE_COLUMNS, rows.sites),
             ("monument", MONUMENT_COLUMNS, rows.monuments),
             ("source", SOURCE_COLUMNS, rows.sources),
+            ("damage_event", EVENT_COLUMNS, rows.events),
         ):
             sql = _insert_sql(table, columns)
-            for start in range(0, len(table_rows), TRANSACTION_SIZE):
+            citation_sql = _insert_sql("source_citation", CITATION_COLUMNS)
+            start = 0
+            while start < len(table_rows):
                 connection.execute("BEGIN")
-                connection.executemany(sql, table_rows[start : start + TRANSACTION_SIZE])
+                connection.execute(f"PRAGMA cache_size = -{bulk_cache_kib(written)}")
+                began = time.monotonic()
+                stop = start
+                # A chunk of TRANSACTION_SIZE at a time, until the import would commit.
+                while stop < len(table_rows):
+                    end = min(stop + TRANSACTION_SIZE, len(table_rows))
+                    connection.executemany(sql, table_rows[stop:end])
+                    if table == "damage_event":
+                        first = rows.citation_ends[stop - 1] if stop else 0
+                        connection.executemany(
+                            citation_sql, rows.citations[first : rows.citation_ends[end - 1]]
+                        )
+                    written += end - stop
+                    stop = end
+                    if transaction_full("sqlite", stop - start, written, time.monotonic() - began):
+                        break
                 connection.execute("COMMIT")
-        event_sql = _insert_sql("damage_event", EVENT_COLUMNS)
-        citation_sql = _insert_sql("source_citation", CITATION_COLUMNS)
-        ends = rows.citation_ends
-        for start in range(0, len(rows.events), TRANSACTION_SIZE):
-            stop = min(start + TRANSACTION_SIZE, len(rows.events))
-            first_citation = ends[start - 1] if start else 0
-            connection.execute("BEGIN")
-            connection.executemany(event_sql, rows.events[start:stop])
-            connection.executemany(citation_sql, rows.citations[first_citation : ends[stop - 1]])
-            connection.execute("COMMIT")
+                start = stop
         return time.perf_counter() - started
     finally:
         connection.close()

@@ -1665,6 +1665,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "largest: e.g. 100000,1000000",
     )
     parser.add_argument(
+        "--imports-only",
+        action="store_true",
+        help="run only the import comparisons (with --sizes, at each size, and the "
+        "linearity rows): the rest of the benchmark at a million events takes longer",
+    )
+    parser.add_argument(
         "--workdir", help="where the files go (default: a temporary folder, removed at the end)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the files in the workdir")
@@ -1737,6 +1743,35 @@ def environment() -> dict[str, Any]:
     }
 
 
+def bench_after_import(
+    bench: Bench, results: Results, options: argparse.Namespace, done: Imported
+) -> None:
+    """Everything but the import comparisons, on the registry the import made."""
+    database = done.database
+    bench_summary(bench, results, database)
+    slugs = sites_with_events(database)
+    bench_reads(
+        bench,
+        results,
+        database,
+        done.postgres_url,
+        random_uids(bench, database, options.get_events),
+        bench.rng.sample(slugs, min(options.summaries, len(slugs))),
+    )
+    if done.postgres_url is not None:
+        bench_postgres_startup(bench, results, done.postgres_url)
+    if options.skip_summary_all:
+        skip_summary_all(results)
+    else:
+        bench_summary_all(bench, results, database)
+    bench_export(bench, results, database)
+    bench_list_formats(bench, results, database)
+    bench_duplicates(bench, results, database)
+    bench_help(bench, results)
+    # Last: `add-event` writes to the registry the other measurements read.
+    bench_startup(bench, results, database)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     bench = Bench(options)
@@ -1767,29 +1802,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         done = bench_import(bench, results, bench.shape)
         for each in smaller:
             add_linearity(results, each, done)
-        database = done.database
-        bench_summary(bench, results, database)
-        slugs = sites_with_events(database)
-        bench_reads(
-            bench,
-            results,
-            database,
-            done.postgres_url,
-            random_uids(bench, database, options.get_events),
-            bench.rng.sample(slugs, min(options.summaries, len(slugs))),
-        )
-        if done.postgres_url is not None:
-            bench_postgres_startup(bench, results, done.postgres_url)
-        if options.skip_summary_all:
-            skip_summary_all(results)
-        else:
-            bench_summary_all(bench, results, database)
-        bench_export(bench, results, database)
-        bench_list_formats(bench, results, database)
-        bench_duplicates(bench, results, database)
-        bench_help(bench, results)
-        # Last: `add-event` writes to the registry the other measurements read.
-        bench_startup(bench, results, database)
+        if not options.imports_only:
+            bench_after_import(bench, results, options, done)
     finally:
         bench.cleanup()
     results.info["load_average_1m_at_end"] = measure.load_average()

@@ -186,6 +186,23 @@ def test_small_run_reports_every_metric(small_run: dict[str, Any]) -> None:
         assert "postgres_get_event_ratio" not in results["metrics"]
 
 
+def test_imports_only_runs_the_import_comparisons_and_the_linearity_rows(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "results.json"
+    command = [sys.executable, "bench/run.py", "--sizes", "300,600", "--repeats", "1"]
+    command += ["--imports-only", "--no-postgres", "--json-out", str(out)]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    metrics = json.loads(out.read_text(encoding="utf-8"))["metrics"]
+    for name in ("import_ratio", "linearity_import_300_600", "linearity_baseline_300_600"):
+        assert _is_number(metrics[name]["value"]), name
+    assert "summary_ratio" not in metrics
+    assert "export_seconds" not in metrics
+
+
 @pytest.mark.postgres
 def test_small_run_reports_the_postgres_rows(request: pytest.FixtureRequest) -> None:
     if not os.environ.get(POSTGRES_ENV):

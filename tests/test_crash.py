@@ -313,7 +313,9 @@ def test_a_killed_import_leaves_whole_transactions_and_completes_when_run_again(
             assert len(killed.values("committed")) == 1
             assert 0 < held < len(import_file.uids) // 2
         elif kill.pause == "done":
-            assert len(import_file.uids) * 3 // 4 <= held < len(import_file.uids)
+            # Killed at 90%: the last commit was at three quarters of that at least, as a
+            # transaction on SQLite grows to a quarter of the registry (`transaction_full`).
+            assert len(import_file.uids) * 3 // 5 <= held < len(import_file.uids)
 
         # The same import again, as a user would run it (the library's own transaction
         # and batch sizes): it adds exactly what the killed one had not committed.

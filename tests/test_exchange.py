@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -316,6 +317,111 @@ def test_a_large_file_is_written_in_several_transactions(
     assert seen[-1] == (102, 102)
     assert len(seen) > 5
     assert registry.counts()["citations"] == 100
+
+
+def _commit_points(registry: Registry, text: str, monkeypatch: Any) -> list[int]:
+    """Import `text` in transactions of at least 10 records (chunks of 10); the records
+    written when each transaction but the last committed (the last: all of them)."""
+    from heritage_registry.exchange import validate, writer
+
+    monkeypatch.setattr(validate, "BATCH_SIZE", 10)
+    monkeypatch.setattr(writer, "TRANSACTION_SIZE", 10)
+    seen: list[tuple[int, int]] = [(0, 0)]
+    points: list[int] = []
+
+    def committing(_connection: sa.Connection) -> None:
+        # Progress is told after each chunk is written, so it counts what this commits;
+        # the first pass's reads commit before any is written.
+        if seen[-1][0]:
+            points.append(seen[-1][0])
+
+    sa.event.listen(registry.engine, "commit", committing)
+    try:
+        report = import_jsonl(
+            registry, io.BytesIO(text.encode()), progress=lambda *done: seen.append(done)
+        )
+    finally:
+        sa.event.remove(registry.engine, "commit", committing)
+    # The last commit follows the last chunk, before progress says so.
+    return [*points[:-1], sum(report.added.values()) - report.added["citations"]]
+
+
+def test_sqlite_transactions_grow_with_the_registry(registry: Registry, monkeypatch: Any) -> None:
+    """On SQLite a transaction of the bulk writer holds a quarter of the registry (each
+    commit writes every page it changed: fixed small transactions wrote more per event
+    the larger the registry); on PostgreSQL it holds TRANSACTION_SIZE records."""
+    lines = [HEADER, SITE, SOURCE]
+    lines += [event_line(uid=f"3f1d7c1e-2f0a-4d5e-9d1c-{n:012d}") for n in range(400)]
+    points = _commit_points(registry, "".join(lines), monkeypatch)
+    assert points[-1] == 402
+    sizes = [after - before for before, after in itertools.pairwise([0, *points])]
+    if registry.engine.dialect.name == "postgresql":
+        assert all(size <= 10 for size in sizes[:-1]), sizes
+        return
+    # Each transaction but the last ends at the first chunk that makes it a quarter of
+    # the records the registry then holds, and not before.
+    for before, after in itertools.pairwise([0, *points[:-1]]):
+        size = after - before
+        assert size * 4 >= after or (size == 10 and after <= 40), points
+        assert (size - 10) * 4 < after - 10 or size <= 10, points
+    assert len(points) < 402 // 10 // 2, points
+
+
+def test_a_sqlite_import_s_page_cache_grows_with_the_registry(
+    fresh_registry: Callable[[str], Registry], monkeypatch: Any
+) -> None:
+    """Each transaction of the writer has a page cache for the records the registry holds
+    when it begins (`db.bulk_cache_kib`), so that the pages of the indexes a transaction
+    changes stay in memory as the registry grows; the connection's own comes back after."""
+    from heritage_registry import db
+
+    monkeypatch.setattr(db, "BULK_CACHE_KIB", 1)
+    registry = fresh_registry("sqlite")
+    caches: list[int] = []
+
+    def committing(connection: sa.Connection) -> None:
+        if connection.get_execution_options().get(db.BEGIN_OPTION):
+            driver = connection.connection.driver_connection
+            caches.append(-driver.execute("PRAGMA cache_size").fetchone()[0])
+
+    lines = [HEADER, SITE, SOURCE]
+    lines += [event_line(uid=f"3f1d7c1e-2f0a-4d5e-9d1c-{n:012d}") for n in range(400)]
+    sa.event.listen(registry.engine, "commit", committing)
+    try:
+        points = _commit_points(registry, "".join(lines), monkeypatch)
+    finally:
+        sa.event.remove(registry.engine, "commit", committing)
+    assert caches == [db.bulk_cache_kib(records) for records in [0, *points[:-1]]]
+    assert caches[-1] == 360 * db.BULK_CACHE_BYTES // 1024 > caches[0] == 1
+    with registry.engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert driver.execute("PRAGMA cache_size").fetchone()[0] == -2000
+
+
+def test_the_bulk_cache_grows_with_the_registry_within_bounds() -> None:
+    from heritage_registry.db import BULK_CACHE_KIB, BULK_CACHE_MAX_KIB, bulk_cache_kib
+
+    assert bulk_cache_kib(0) == BULK_CACHE_KIB
+    # A million events, with 400,000 sites, monuments and sources.
+    assert bulk_cache_kib(1_400_000) == 525_000
+    assert bulk_cache_kib(100_000_000) == BULK_CACHE_MAX_KIB
+
+
+def test_a_sqlite_transaction_commits_after_transaction_seconds(
+    fresh_registry: Callable[[str], Registry], monkeypatch: Any
+) -> None:
+    """Other writers wait for the import's write lock: a transaction never holds it longer
+    than TRANSACTION_SECONDS, however small against the registry it is."""
+    from heritage_registry.exchange import writer
+
+    monkeypatch.setattr(writer, "TRANSACTION_SECONDS", 0.0)
+    lines = [HEADER, SITE, SOURCE]
+    lines += [event_line(uid=f"3f1d7c1e-2f0a-4d5e-9d1c-{n:012d}") for n in range(100)]
+    points = _commit_points(fresh_registry("sqlite"), "".join(lines), monkeypatch)
+    assert [after - before for before, after in itertools.pairwise([0, *points])] == [
+        *([10] * 10),
+        2,
+    ]
 
 
 @pytest.mark.postgres

@@ -29,7 +29,8 @@ What the formats share:
 - `validate`: the first pass, every record checked and staged (`BATCH_SIZE` records at a
   time, the first `PROBLEMS_SHOWN` problems listed); `workers` decodes and validates a
   large file's batches in worker processes (on Linux, after `POOL_AFTER` batches).
-- `writer`: the second pass, the bulk writer (about `TRANSACTION_SIZE` records a transaction),
+- `writer`: the second pass, the bulk writer (transactions of `TRANSACTION_SIZE` records,
+  on SQLite growing with the registry: `transaction_full`),
   the rows of events and citations built by `rows`, with its `INSERT` by the driver in
   `inserts`; on PostgreSQL `overlap` writes a batch while the next is built; `pacing`
   keeps the garbage collector from walking a batch thousands of times.

@@ -1,11 +1,12 @@
 """The import's second pass: the staged records written into the registry in bulk.
 
 The records staged by the first pass (`exchange.validate`) are written with SQLAlchemy
-Core (`exchange.inserts`), in transactions of about `TRANSACTION_SIZE` records, what the
-registry holds already (by slug, key or uid) skipped and an event already present given
-the citations it lacks. A source's text is kept where the source has none (the first
-pass refused one that differs from the registry's), with a `text attached` entry in the
-source's history, as `Registry.attach_text` writes. Merged events are written last, in
+Core (`exchange.inserts`), in transactions of `TRANSACTION_SIZE` records or, on SQLite,
+of a quarter of the registry (`transaction_full`), what the registry holds already (by
+slug, key or uid) skipped and an event already present given the citations it lacks. A
+source's text is kept where the source has none (the first pass refused one that differs
+from the registry's), with a `text attached` entry in the source's history, as
+`Registry.attach_text` writes. Merged events are written last, in
 the final transaction, once the events they point to are in; the citations given for an
 event whose uid leads to another, through merges, go to the event it leads to. A dry run
 writes in one transaction and rolls it back.
@@ -28,6 +29,7 @@ for it. Anything else that uses the connection waits for the writes first (`_idl
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -35,7 +37,14 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from heritage_registry import confidence, history, reads, texts
-from heritage_registry.db import WRITE_OPTIONS, among, bulk_writes, chunked, lookup
+from heritage_registry.db import (
+    WRITE_OPTIONS,
+    among,
+    bulk_writes,
+    chunked,
+    lookup,
+    size_bulk_cache,
+)
 from heritage_registry.exchange.inserts import _getter, _Insert
 from heritage_registry.exchange.overlap import Background, EventIds
 from heritage_registry.exchange.pacing import _collect_young
@@ -66,8 +75,33 @@ from heritage_registry.registry import Registry
 from heritage_registry.vocab import ChangeAction, ChangeHow, RecordType
 
 # Records a transaction holds before it commits (whole chunks: it may hold a few more); what
-# is committed stays if a later transaction fails.
+# is committed stays if a later transaction fails. On SQLite a transaction grows with the
+# registry (`transaction_full`): at least 1/TRANSACTION_SHARE of the records it holds,
+# for at most TRANSACTION_SECONDS.
 TRANSACTION_SIZE = 10_000
+TRANSACTION_SHARE = 4
+TRANSACTION_SECONDS = 10.0
+
+
+def transaction_full(engine: str, records: int, registry_records: int, seconds: float) -> bool:
+    """Whether a bulk writer's transaction of `records`, begun `seconds` ago in a registry
+    of `registry_records` (sites, monuments, sources and events), should commit now.
+
+    On SQLite each commit writes every page the transaction changed, and the pages a
+    transaction of random keys (uids, dates, sources) changes in each index grow with the
+    index until every one of its pages is changed: transactions of a fixed size wrote
+    more per event the larger the registry (an import of a million events cost 1.4x per
+    event what one of 100,000 did). Holding a quarter of the registry keeps what each
+    event costs the same at any size. The write lock is held as long, and other writers
+    wait for it (for `db.SQLITE_BUSY_TIMEOUT_MS` at most, 30 s): never longer than
+    TRANSACTION_SECONDS. PostgreSQL writes pages out by its own checkpoints, not at
+    commit: there TRANSACTION_SIZE holds.
+    """
+    if records < TRANSACTION_SIZE:
+        return False
+    if engine != "sqlite" or seconds >= TRANSACTION_SECONDS:
+        return True
+    return records * TRANSACTION_SHARE >= registry_records
 
 
 def _next_ids(connection: sa.Connection, count: int) -> range:
@@ -80,6 +114,14 @@ def _next_ids(connection: sa.Connection, count: int) -> range:
         return range(0)
     largest = connection.execute(sa.select(sa.func.max(EVENT_TABLE.c.id))).scalar() or 0
     return range(largest + 1, largest + 1 + count)
+
+
+def _records(connection: sa.Connection) -> int:
+    """About how many sites, monuments, sources and events the registry holds: the largest
+    row ids, read from the end of each table's primary key without counting."""
+    tables = (SITE_TABLE, MONUMENT_TABLE, SOURCE_TABLE, EVENT_TABLE)
+    largest = sa.select(*(sa.select(sa.func.max(t.c.id)).scalar_subquery() for t in tables))
+    return sum(value or 0 for value in connection.execute(largest).one())
 
 
 def _when(value: str | None, default: dt.datetime) -> dt.datetime:
@@ -132,6 +174,9 @@ class _Writer:
         # own estimate at the start: a large registry is analysed already, and an import
         # of a few records into it needs no more.
         self.analysed = self.events_before = self.events_written = 0
+        # Records in the registry when the import began (`_records`), for the size of
+        # its transactions on SQLite (`transaction_full`).
+        self.records_before = 0
         self.event_insert = _Insert(
             dialect,
             EVENT_TABLE,
@@ -167,7 +212,12 @@ class _Writer:
         try:
             with bulk_writes(connection):
                 transaction = connection.begin()
+                began = time.monotonic()
+                sqlite = connection.dialect.name == "sqlite"
                 self._load_ids(connection)
+                self.records_before = _records(connection)
+                if sqlite:
+                    size_bulk_cache(connection, self.records_before)
                 if connection.dialect.name == "postgresql":
                     estimate = connection.exec_driver_sql(
                         "SELECT reltuples FROM pg_class WHERE oid = 'damage_event'::regclass"
@@ -184,7 +234,12 @@ class _Writer:
                         done += self._flush(connection, *waiting, following=chunk)
                         in_transaction += len(waiting[1])
                         progress(done, total)
-                        if in_transaction >= TRANSACTION_SIZE and not self.dry_run:
+                        if not self.dry_run and transaction_full(
+                            connection.dialect.name,
+                            in_transaction,
+                            self.records_before + done,
+                            time.monotonic() - began,
+                        ):
                             self._idle()
                             # Each transaction stores the confidence of the events it
                             # wrote or cited, so that --confidence filters in the database.
@@ -193,6 +248,9 @@ class _Writer:
                             transaction.commit()
                             self.committed = done
                             transaction = connection.begin()
+                            if sqlite:
+                                size_bulk_cache(connection, self.records_before + done)
+                            began = time.monotonic()
                             in_transaction = 0
                     waiting = chunk
                     _collect_young()

@@ -1,22 +1,67 @@
-"""Checks of the arguments the registry's lists take: vocabulary filters, date windows, pages.
+"""Checks of the arguments the registry's methods take: a record given as a `*Create` or
+as fields, the reason for a change, an event's date against its sources', and the lists'
+vocabulary filters, date windows and pages.
 
-Shared by `registry` (sites, monuments, sources, history) and `reads` (events), which
-`registry` imports: here, so that neither imports the other for them. Each refuses a
-bad argument with an `InvalidRecord` that says what to give instead.
+Shared by `registry` and the modules it delegates to (`reads`, `additions`,
+`corrections`, `removals`, `merges`), which `registry` imports: here, so that none
+imports another for them. Each refuses a bad argument with an `InvalidRecord` that says
+what to give instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ValidationError
 
 from heritage_registry import dates
 from heritage_registry.errors import InvalidRecord, unknown_value
+from heritage_registry.models import NOTE_MAX, no_controls, reported_too_early
 from heritage_registry.vocab import Vocabulary
 
+CreateT = TypeVar("CreateT", bound=BaseModel)
 VocabT = TypeVar("VocabT", bound=Vocabulary)
+
+
+def validate(
+    model: type[CreateT],
+    given: CreateT | Mapping[str, Any] | None,
+    fields: Mapping[str, Any],
+    what: str,
+) -> CreateT:
+    """Validate input given as a `*Create` instance or as keyword fields."""
+    if isinstance(given, model):
+        if fields:
+            raise InvalidRecord(f"invalid {what}: give a {model.__name__} or fields, not both")
+        return given
+    data = dict(given or {}) | dict(fields)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidRecord.from_validation(what, exc) from None
+
+
+def check_reason(reason: str) -> None:
+    """Refuse a correction, retraction, merge or removal without a reason, or with one
+    too long or holding control characters."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidRecord("a correction needs a reason: say why, e.g. reason='a later report'")
+    if len(reason) > NOTE_MAX:
+        raise InvalidRecord(f"reason: too long; at most {NOTE_MAX} characters")
+    try:
+        no_controls(reason.strip())
+    except ValueError as exc:
+        raise InvalidRecord(f"reason: {exc}") from None
+
+
+def refuse_too_early(what: str, occurred: str, source: str, published: str | None) -> None:
+    """Refuse an event dated after a source that reports it was published (`models`)."""
+    problem = reported_too_early(occurred, source, published)
+    if problem is not None:
+        raise InvalidRecord(f"invalid {what}: {problem}")
 
 
 def vocabulary_filter(

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 
-from heritage_registry import db
+from heritage_registry import db, lookups
 from heritage_registry.errors import InvalidRecord
 from heritage_registry.models import (
     CITATION_TABLE,
@@ -211,7 +211,7 @@ def find_duplicates(registry: Registry, *, site: str | None = None) -> list[Dupl
         if site is None:
             counts = [(row[0], row[1]) for row in connection.execute(_EVENTS_BY_SITE)]
         else:
-            site_id = registry._site_row(session, site).id
+            site_id = lookups.site_row(session, site).id
             assert site_id is not None
             counts = [(site_id, 1)]
         # Each chunk's pairs made whole before the next is read, so that only the pairs

@@ -19,8 +19,13 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from heritage_registry import db
-from heritage_registry.errors import InvalidRecord
+from heritage_registry import db, lookups
+from heritage_registry.errors import (
+    InvalidRecord,
+    MonumentNotFound,
+    SiteNotFound,
+    SourceNotFound,
+)
 from heritage_registry.models import (
     NAME_MAX,
     Change,
@@ -163,6 +168,31 @@ def recorded(session: Session, record_type: RecordType, record: str) -> bool:
     """Whether history holds any entry about the record (one since removed, say)."""
     query = select(Change.id).where(Change.record_type == record_type, Change.record == record)
     return session.exec(query.limit(1)).first() is not None
+
+
+def of_named(session: Session, record_type: RecordType, record: str) -> list[ChangePublic]:
+    """`of_record` for a record named as a person names it (an event by the beginning of
+    its uid too); NotFound if it is neither in the registry nor in its history."""
+    try:
+        record = _name_in_history(session, record_type, record)
+    except (SiteNotFound, MonumentNotFound, SourceNotFound):
+        if not db.storable(record) or not recorded(session, record_type, record):
+            raise
+    return of_record(session, record_type, record)
+
+
+def _name_in_history(session: Session, record_type: RecordType, record: str) -> str:
+    """The record's name in its history (an event's whole uid); NotFound if none."""
+    if record_type is RecordType.SITE:
+        lookups.site_row(session, record)
+    elif record_type is RecordType.MONUMENT:
+        site, _, slug = record.partition("/")
+        lookups.monument_row(session, lookups.site_row(session, site), slug)
+    elif record_type is RecordType.SOURCE:
+        lookups.source_row(session, record)
+    else:
+        return lookups.event_row(session, record).uid
+    return record
 
 
 def since_time(value: dt.datetime | dt.date | str | None) -> dt.datetime | None:

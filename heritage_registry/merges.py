@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from heritage_registry import reads
+from heritage_registry import lookups, reads
+from heritage_registry.arguments import check_reason
 from heritage_registry.duplicates import citation_identity
 from heritage_registry.errors import InvalidRecord
 from heritage_registry.models import (
@@ -60,9 +61,7 @@ def merge_events(
     registry: Registry, keep: str, other: str, *, reason: str, by: str | None = None
 ) -> Merged:
     """Fold the event `other` into `keep`, in one transaction (see the module)."""
-    from heritage_registry.registry import _check_reason
-
-    _check_reason(reason)
+    check_reason(reason)
     if keep == other:
         raise InvalidRecord(
             f"cannot merge event {keep} into itself; name the event to keep, then its duplicate"
@@ -72,7 +71,7 @@ def merge_events(
         # Either may be given by the beginning of its uid: locked in the order of the whole
         # uids, so that two merges of the same events wait for each other rather than
         # each holding one.
-        uids = {given: registry._event_row(session, given).uid for given in (keep, other)}
+        uids = {given: lookups.event_row(session, given).uid for given in (keep, other)}
         if uids[keep] == uids[other]:
             # Two beginnings of one uid.
             raise InvalidRecord(
@@ -80,7 +79,7 @@ def merge_events(
                 "its duplicate"
             )
         # A locking read refreshes a row read before: another merge may have changed it.
-        rows = {uid: registry._event_row(session, uid, lock=True) for uid in sorted(uids.values())}
+        rows = {uid: lookups.event_row(session, uid, lock=True) for uid in sorted(uids.values())}
         keep_row, other_row = rows[uids[keep]], rows[uids[other]]
         _refuse(session, keep_row, other_row)
         before_keep, before_other = _publics(registry, session, keep_row, other_row)
@@ -236,7 +235,7 @@ def live_row(session: Session, row: DamageEvent, *, lock: bool = False) -> Damag
 def trail(registry: Registry, uid: str) -> list[DamageEventPublic]:
     """The event `uid` and each event it was merged into, in turn: the last is live."""
     with registry.transaction() as session:
-        rows = [registry._event_row(session, uid)]
+        rows = [lookups.event_row(session, uid)]
         seen = {rows[0].id}
         while rows[-1].merged_into_id is not None:
             row = session.exec(

@@ -29,7 +29,7 @@ from iso3166 import countries_by_alpha2
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
-from heritage_registry import confidence, countries, db, frames, texts
+from heritage_registry import confidence, countries, db, frames, lookups, texts
 from heritage_registry.arguments import check_page, date_window, paged, vocabulary_filter
 from heritage_registry.errors import InvalidRecord, SiteNotFound
 from heritage_registry.models import (
@@ -230,7 +230,7 @@ def get_event(registry: Registry, uid: str, *, follow: bool = False) -> DamageEv
         if not rows:
             # A uid prefix, or an error naming the uids near it.
             with Session(connection) as session:
-                found = registry._event_row(session, uid).uid
+                found = lookups.event_row(session, uid).uid
             rows = _EVENT_BY_UID_PREPARED.rows(connection, {"uid": found})
         return _event_public(rows[0], [row for row in rows if row.event_id is not None])
 
@@ -361,7 +361,7 @@ def iter_monuments(
         query = query.where(Monument.kind == vocabulary_filter(MonumentKind, kind, "kind"))
     if site is not None:
         with registry.transaction() as session:
-            query = query.where(Monument.site_id == registry._site_row(session, site).id)
+            query = query.where(Monument.site_id == lookups.site_row(session, site).id)
     return streamed(registry, query, lambda row: registry._monument_public(*row))
 
 
@@ -373,7 +373,7 @@ def iter_sources(
     query = paged(select(Source).order_by(col(Source.key)), limit, offset)
     if site is not None:
         with registry.transaction() as session:
-            site_id = registry._site_row(session, site).id
+            site_id = lookups.site_row(session, site).id
         cited = (
             sa.select(CITATION_TABLE.c.source_id)
             .join(EVENT_TABLE, EVENT_TABLE.c.id == CITATION_TABLE.c.event_id)
@@ -408,10 +408,10 @@ def count_events(
     )
     with registry.transaction() as session:
         if site is not None:
-            site_row = registry._site_row(session, site)
+            site_row = lookups.site_row(session, site)
             query = query.where(DamageEvent.site_id == site_row.id)
             if monument is not None:
-                monument_row = registry._monument_row(session, site_row, monument)
+                monument_row = lookups.monument_row(session, site_row, monument)
                 query = query.where(DamageEvent.monument_id == monument_row.id)
         elif monument is not None:
             raise InvalidRecord("a monument filter needs its site: give site= as well")
@@ -502,10 +502,10 @@ def _event_conditions(
         earliest = EVENT_TABLE.c.earliest
         conditions.append(sa.or_(earliest.is_(None), db.unlikely(earliest <= end)))
     if site is not None:
-        site_row = registry._site_row(session, site)
+        site_row = lookups.site_row(session, site)
         conditions.append(EVENT_TABLE.c.site_id == site_row.id)
         if monument is not None:
-            monument_row = registry._monument_row(session, site_row, monument)
+            monument_row = lookups.monument_row(session, site_row, monument)
             conditions.append(EVENT_TABLE.c.monument_id == monument_row.id)
     elif monument is not None:
         raise InvalidRecord("a monument filter needs its site: give site= as well")

@@ -7,54 +7,52 @@
 Every write runs in one transaction: it commits whole or leaves the database as it
 was. Input is validated by the `*Create` models; problems raise the small exceptions
 of `heritage_registry.errors`, whose messages say what to fix.
+
+`Registry` is a facade: it opens the database, runs each write in its transaction
+(`_write`, with the history entry `_log` makes) and delegates the rest to a module per
+concept: `additions` (new records and citations, `merge`), `corrections` (updates,
+retractions, sources' texts), `removals`, `merges` (duplicate events folded),
+`duplicates`, `reads` (lists, streams, frames), `history` and `lookups`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ValidationError
-from sqlmodel import Session, col, func, select
+from pydantic import BaseModel
+from sqlmodel import Session, func, select
 
 from heritage_registry import (
+    additions,
     arguments,
     confidence,
+    corrections,
     db,
     duplicates,
     history,
-    mentions,
+    lookups,
     merges,
     reads,
     removals,
     schema,
     texts,
 )
+
+# Their home before `additions`: the exchange imports them from here.
+from heritage_registry.additions import RECORD_KINDS as RECORD_KINDS
+from heritage_registry.additions import MergeReport as MergeReport
+from heritage_registry.arguments import validate
 from heritage_registry.duplicates import DuplicatePair
-from heritage_registry.errors import (
-    AmbiguousUid,
-    DuplicateKey,
-    DuplicateSlug,
-    DuplicateUid,
-    EventNotFound,
-    InvalidRecord,
-    MonumentNotFound,
-    Referenced,
-    SiteNotFound,
-    SourceNotFound,
-)
 from heritage_registry.models import (
     CITATION_TABLE,
     EVENT_TABLE,
-    NOTE_MAX,
     SOURCE_TABLE,
     Change,
     ChangePublic,
@@ -73,17 +71,10 @@ from heritage_registry.models import (
     SourceCreate,
     SourcePublic,
     SourceTextPublic,
-    SourceWithText,
     aware,
-    built_years,
-    no_controls,
-    occurred_span,
-    published_span,
-    reported_too_early,
     utcnow,
 )
 from heritage_registry.reads import SiteRecords
-from heritage_registry.render import plural
 from heritage_registry.vocab import (
     Cause,
     ChangeAction,
@@ -95,119 +86,10 @@ from heritage_registry.vocab import (
     SiteKind,
 )
 
-CreateT = TypeVar("CreateT", bound=BaseModel)
-
-# The fields of one citation, accepted directly by `add_event` for the common case of
-# an event reported by one source.
-_CITATION_FIELDS = frozenset(CitationCreate.model_fields)
-
-
-def validate(
-    model: type[CreateT],
-    given: CreateT | Mapping[str, Any] | None,
-    fields: Mapping[str, Any],
-    what: str,
-) -> CreateT:
-    """Validate input given as a `*Create` instance or as keyword fields."""
-    if isinstance(given, model):
-        if fields:
-            raise InvalidRecord(f"invalid {what}: give a {model.__name__} or fields, not both")
-        return given
-    data = dict(given or {}) | dict(fields)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidRecord.from_validation(what, exc) from None
-
-
-PublicT = TypeVar("PublicT", bound=BaseModel)
-
-
 T = TypeVar("T")
-SelectT = TypeVar("SelectT", bound=sa.Select[Any])
-# A uid may be shortened, like a git commit, to a prefix of this many characters or more
-# that begins one event's uid alone.
-UID_PREFIX_MIN = 4
-_UID_PREFIX = re.compile(r"[0-9a-f-]+")
-AMBIGUOUS_SHOWN = 5
 # The session key of the events and sources a write changed, by record type (`_log`).
 _CHANGED = "heritage_registry_changed"
 WRITE_ATTEMPTS = 6
-
-RECORD_KINDS = ("sites", "monuments", "sources", "events", "citations", "changes")
-
-
-def _zero_counts() -> dict[str, int]:
-    return dict.fromkeys(RECORD_KINDS, 0)
-
-
-@dataclass
-class MergeReport:
-    """What a merge added, and how many of the records given were there already."""
-
-    added: dict[str, int] = field(default_factory=_zero_counts)
-    existing: dict[str, int] = field(default_factory=_zero_counts)
-
-    def describe(self) -> str:
-        """`added 3 sites, 5 monuments, ...; 0 already present`, for people."""
-        # History entries come only from imports of registries that have some.
-        kinds = [kind for kind in RECORD_KINDS if kind != "changes" or self.added[kind]]
-        added = ", ".join(plural(self.added[kind], kind.removesuffix("s")) for kind in kinds)
-        return f"added {added}; {sum(self.existing.values())} already present"
-
-
-SITE_CHANGES = frozenset(set(SiteCreate.model_fields) - {"slug"})
-MONUMENT_CHANGES = frozenset(set(MonumentCreate.model_fields) - {"slug", "site"})
-SOURCE_CHANGES = frozenset(set(SourceCreate.model_fields) - {"key"})
-EVENT_CHANGES = frozenset({"monument", "cause", "damage_level", "occurred", "actor", "description"})
-
-
-def _refuse_too_early(what: str, occurred: str, source: str, published: str | None) -> None:
-    """Refuse an event dated after a source that reports it was published (`models`)."""
-    problem = reported_too_early(occurred, source, published)
-    if problem is not None:
-        raise InvalidRecord(f"invalid {what}: {problem}")
-
-
-def _check_reason(reason: str) -> None:
-    if not isinstance(reason, str) or not reason.strip():
-        raise InvalidRecord("a correction needs a reason: say why, e.g. reason='a later report'")
-    if len(reason) > NOTE_MAX:
-        raise InvalidRecord(f"reason: too long; at most {NOTE_MAX} characters")
-    try:
-        no_controls(reason.strip())
-    except ValueError as exc:
-        raise InvalidRecord(f"reason: {exc}") from None
-
-
-def _check_changes(what: str, changes: Mapping[str, Any], allowed: frozenset[str]) -> None:
-    choices = ", ".join(sorted(allowed))
-    unknown = sorted(set(changes) - allowed)
-    if unknown:
-        raise InvalidRecord(
-            f"cannot change the {what}'s {', '.join(unknown)}; the fields that can change "
-            f"are: {choices}"
-        )
-    if not changes:
-        raise InvalidRecord(f"nothing to change: give one of {choices}")
-
-
-def _current(record: BaseModel, *derived: str) -> dict[str, Any]:
-    """A Public record as Create input: without timestamps and derived values."""
-    return record.model_dump(exclude={"created_at", "updated_at", *derived})
-
-
-def _locked(query: SelectT, lock: bool) -> SelectT:
-    """`query`, locking the rows it reads until the transaction ends when `lock` is set.
-
-    Every correction reads a record, derives the new state from it and writes both into
-    the history. On PostgreSQL (READ COMMITTED) two such writers would both read the
-    same old state and the second would overwrite the first unseen; `FOR UPDATE` makes
-    the second wait and then read the first one's result. SQLite renders no `FOR
-    UPDATE`: there a write transaction holds the whole database from its `BEGIN
-    IMMEDIATE`, which serialises the writers already.
-    """
-    return query.with_for_update() if lock else query
 
 
 class Registry:
@@ -299,6 +181,12 @@ class Registry:
                 time.sleep(min(2.0, 0.05 * 2**attempt) * (1 + random.random()))
         raise AssertionError("unreachable")
 
+    @staticmethod
+    def _now() -> dt.datetime:
+        """The time a write records, read from this module's `utcnow` by every module
+        that writes for the registry: one clock, which a test may set here."""
+        return utcnow()
+
     def _refresh_confidence(self, session: Session) -> None:
         """Store again the confidence of the events this write changed (`_log` notes them).
 
@@ -346,69 +234,6 @@ class Registry:
                 for name, table in tables.items()
             }
 
-    # Lookups shared by the writers --------------------------------------------------
-
-    def _site_row(self, session: Session, slug: str, *, lock: bool = False) -> Site:
-        row = (
-            session.exec(_locked(select(Site).where(Site.slug == slug), lock)).first()
-            if db.storable(slug)
-            else None
-        )
-        if row is None:
-            raise SiteNotFound(slug, session.exec(select(Site.slug)).all())
-        return row
-
-    def _monument_row(
-        self, session: Session, site: Site, slug: str, *, lock: bool = False
-    ) -> Monument:
-        query = select(Monument).where(Monument.site_id == site.id, Monument.slug == slug)
-        row = session.exec(_locked(query, lock)).first() if db.storable(slug) else None
-        if row is None:
-            others = session.exec(select(Monument.slug).where(Monument.site_id == site.id)).all()
-            raise MonumentNotFound(slug, others, scope=f"site {site.slug!r}")
-        return row
-
-    def _source_row(self, session: Session, key: str, *, lock: bool = False) -> Source:
-        row = (
-            session.exec(_locked(select(Source).where(Source.key == key), lock)).first()
-            if db.storable(key)
-            else None
-        )
-        if row is None:
-            raise SourceNotFound(key, session.exec(select(Source.key)).all())
-        return row
-
-    def _event_row(self, session: Session, uid: str, *, lock: bool = False) -> DamageEvent:
-        """The event `uid`, or the one event whose uid begins with it (at least 4 characters).
-
-        A prefix is looked up as a range of the uid column's index (every uid is a
-        lower-case UUID, so each uid beginning with `p` lies in [p, p + "g")), never by
-        reading every uid; nor is a uid that names no event.
-        """
-        if not db.storable(uid):
-            raise EventNotFound(uid)
-        query = select(DamageEvent).where(DamageEvent.uid == uid)
-        row = session.exec(_locked(query, lock)).first()
-        if row is not None:
-            return row
-        uids = col(DamageEvent.uid)
-        prefix = uid.strip().lower()
-        if len(prefix) >= UID_PREFIX_MIN and _UID_PREFIX.fullmatch(prefix):
-            found = session.exec(
-                select(DamageEvent.uid)
-                .where(uids >= prefix, uids < prefix + "g", uids.startswith(prefix))
-                .order_by(uids)
-                .limit(AMBIGUOUS_SHOWN + 1)
-            ).all()
-            if len(found) > 1:
-                raise AmbiguousUid(uid, found[:AMBIGUOUS_SHOWN], more=len(found) > AMBIGUOUS_SHOWN)
-            if found:
-                return self._event_row(session, found[0], lock=lock)
-        # The uids either side of it in the index: a mistyped character is one of them.
-        after = select(DamageEvent.uid).where(uids > uid).order_by(uids).limit(3)
-        before = select(DamageEvent.uid).where(uids < uid).order_by(uids.desc()).limit(3)
-        raise EventNotFound(uid, [*session.exec(before).all(), *session.exec(after).all()])
-
     # Sites ------------------------------------------------------------------------
 
     def add_site(
@@ -425,29 +250,13 @@ class Registry:
         """
         data = validate(SiteCreate, site, fields, "site")
         return self._write(
-            lambda session: self._site_public(self._insert_site(session, data, by=by))
+            lambda session: self._site_public(additions.insert_site(self, session, data, by=by))
         )
-
-    def _insert_site(self, session: Session, data: SiteCreate, *, by: str | None) -> Site:
-        message = f"a site with slug {data.slug!r} exists already; choose another slug"
-        if session.exec(select(Site.id).where(Site.slug == data.slug)).first() is not None:
-            raise DuplicateSlug(message)
-        now = utcnow()
-        row = Site(
-            **data.model_dump(exclude={"alt_names"}),
-            alt_names=[name.model_dump() for name in data.alt_names],
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(row)
-        self._flush(session, DuplicateSlug(message))
-        self._log_creation(session, RecordType.SITE, row.slug, self._site_public(row), by)
-        return row
 
     def get_site(self, slug: str) -> SitePublic:
         """The site `slug`; `SiteNotFound` (with the nearest slug) if there is none."""
         with self.transaction() as session:
-            return self._site_public(self._site_row(session, slug))
+            return self._site_public(lookups.site_row(session, slug))
 
     def list_sites(
         self,
@@ -502,44 +311,17 @@ class Registry:
         data = validate(MonumentCreate, monument, fields, "monument")
         return self._write(
             lambda session: self._monument_public(
-                self._insert_monument(session, data, by=by), data.site
+                additions.insert_monument(self, session, data, by=by), data.site
             )
         )
-
-    def _insert_monument(
-        self, session: Session, data: MonumentCreate, *, by: str | None
-    ) -> Monument:
-        site = self._site_row(session, data.site)
-        assert site.id is not None
-        message = (
-            f"site {site.slug!r} has a monument with slug {data.slug!r} already; "
-            "choose another slug"
-        )
-        taken = session.exec(
-            select(Monument.id).where(Monument.site_id == site.id, Monument.slug == data.slug)
-        ).first()
-        if taken is not None:
-            raise DuplicateSlug(message)
-        now = utcnow()
-        row = Monument(
-            **data.model_dump(exclude={"site", "alt_names"}),
-            **built_years(data.built),
-            site_id=site.id,
-            alt_names=[name.model_dump() for name in data.alt_names],
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(row)
-        self._flush(session, DuplicateSlug(message))
-        public = self._monument_public(row, site.slug)
-        self._log_creation(session, RecordType.MONUMENT, f"{site.slug}/{row.slug}", public, by)
-        return row
 
     def get_monument(self, site: str, slug: str) -> MonumentPublic:
         """The monument `slug` of the site `site`; `MonumentNotFound` if it has none."""
         with self.transaction() as session:
-            site_row = self._site_row(session, site)
-            return self._monument_public(self._monument_row(session, site_row, slug), site_row.slug)
+            site_row = lookups.site_row(session, site)
+            return self._monument_public(
+                lookups.monument_row(session, site_row, slug), site_row.slug
+            )
 
     def list_monuments(
         self,
@@ -590,29 +372,13 @@ class Registry:
         """
         data = validate(SourceCreate, source, fields, "source")
         return self._write(
-            lambda session: self._source_public(self._insert_source(session, data, by=by))
+            lambda session: self._source_public(additions.insert_source(self, session, data, by=by))
         )
-
-    def _insert_source(self, session: Session, data: SourceCreate, *, by: str | None) -> Source:
-        message = f"a source with key {data.key!r} exists already; choose another key"
-        if session.exec(select(Source.id).where(Source.key == data.key)).first() is not None:
-            raise DuplicateKey(message)
-        now = utcnow()
-        row = Source(
-            **data.model_dump(),
-            **published_span(data.published),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(row)
-        self._flush(session, DuplicateKey(message))
-        self._log_creation(session, RecordType.SOURCE, row.key, self._source_public(row), by)
-        return row
 
     def get_source(self, key: str) -> SourcePublic:
         """The source `key`; `SourceNotFound` (with the nearest key) if there is none."""
         with self.transaction() as session:
-            return self._source_public(self._source_row(session, key))
+            return self._source_public(lookups.source_row(session, key))
 
     def list_sources(
         self, *, site: str | None = None, limit: int | None = None, offset: int = 0
@@ -656,92 +422,8 @@ class Registry:
         occurred="2015-08", source="newarab-2016-03-27", quote="...")`. History records
         its creation, with its citations, by `by` (else the operating-system user).
         """
-        given = dict(event) if isinstance(event, Mapping) else event
-        if isinstance(given, dict) or given is None:
-            merged = dict(given or {}) | dict(fields)
-            single = {name: merged.pop(name) for name in list(merged) if name in _CITATION_FIELDS}
-            if single:
-                if "citations" in merged:
-                    raise InvalidRecord(
-                        "invalid event: give citations=[...] or one citation's fields, not both"
-                    )
-                merged["citations"] = [single]
-            data = validate(DamageEventCreate, merged, {}, "event")
-        else:
-            data = validate(DamageEventCreate, given, fields, "event")
-
-        def work(session: Session) -> DamageEventPublic:
-            return self._insert_event(session, data, by=by)[1]
-
-        return self._write(work)
-
-    def _insert_event(
-        self, session: Session, data: DamageEventCreate, *, by: str | None
-    ) -> tuple[DamageEvent, DamageEventPublic]:
-        """Insert the event and its citations, and record its creation."""
-        uid = str(data.uid)
-        if session.exec(select(DamageEvent.id).where(DamageEvent.uid == uid)).first() is not None:
-            raise DuplicateUid(f"an event with uid {uid} exists already; omit uid to get a new one")
-        site = self._site_row(session, data.site)
-        monument = self._monument_row(session, site, data.monument) if data.monument else None
-        sources = {
-            key: self._source_row(session, key)
-            for key in dict.fromkeys(c.source for c in data.citations)
-        }
-        duplicates.refuse_repeated_citations(data.citations)
-        self._check_mentions(session, site, data.monument, data.citations)
-        for key, source in sources.items():
-            _refuse_too_early("event", data.occurred, key, source.published)
-        now = utcnow()
-        assert site.id is not None
-        row = DamageEvent(
-            **data.model_dump(exclude={"uid", "site", "monument", "citations"}),
-            **occurred_span(data.occurred),
-            uid=uid,
-            site_id=site.id,
-            monument_id=monument.id if monument else None,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(row)
-        self._flush(session, DuplicateUid(f"an event with uid {uid} exists already"))
-        assert row.id is not None
-        found = texts.spans(session, [(c.quote, sources[c.source]) for c in data.citations])
-        for citation, span in zip(data.citations, found, strict=True):
-            session.add(self._citation_row(citation, row.id, sources[citation.source], now, span))
-        session.flush()
-        public = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
-        self._log_creation(session, RecordType.EVENT, uid, public, by)
-        return row, public
-
-    @staticmethod
-    def _check_mentions(
-        session: Session, site: Site, monument: str | None, citations: Sequence[CitationCreate]
-    ) -> None:
-        """Every mention names another monument of the event's site."""
-        if not any(citation.mentions for citation in citations):
-            return
-        known = session.exec(select(Monument.slug).where(Monument.site_id == site.id)).all()
-        for citation in citations:
-            mentions.check(citation.mentions, known, site=site.slug, monument=monument)
-
-    @staticmethod
-    def _citation_row(
-        citation: CitationCreate,
-        event_id: int,
-        source: Source,
-        now: dt.datetime,
-        span: tuple[int, int] | None = None,
-    ) -> SourceCitation:
-        assert source.id is not None
-        return SourceCitation(
-            **citation.model_dump(exclude={"source"}),
-            event_id=event_id,
-            source_id=source.id,
-            created_at=now,
-            text_start=span[0] if span else None,
-            text_end=span[1] if span else None,
-        )
+        data = additions.event_input(event, fields)
+        return self._write(lambda session: additions.insert_event(self, session, data, by=by)[1])
 
     def cite(
         self,
@@ -759,28 +441,7 @@ class Registry:
         the event it was merged into, which is cited and returned (`event_trail`).
         """
         data = validate(CitationCreate, citation, fields, "citation")
-
-        def work(session: Session) -> DamageEventPublic:
-            event = merges.live_row(session, self._event_row(session, uid, lock=True), lock=True)
-            source = self._source_row(session, data.source)
-            _refuse_too_early("citation", event.occurred, source.key, source.published)
-            assert event.id is not None
-            before = reads.events_public(session, EVENT_TABLE.c.id == event.id)[0]
-            duplicates.refuse_repeated_citations([*before.citations, data])
-            site = session.get(Site, event.site_id)
-            assert site is not None
-            self._check_mentions(session, site, before.monument, [data])
-            [span] = texts.spans(session, [(data.quote, source)])
-            session.add(self._citation_row(data, event.id, source, utcnow(), span))
-            session.flush()
-            after = reads.events_public(session, EVENT_TABLE.c.id == event.id)[0]
-            self._log(
-                session, RecordType.EVENT, event.uid, ChangeAction.CITE, before, after, None, by,
-                added={"citation": after.citations[-1].model_dump(mode="json")},
-            )  # fmt: skip
-            return after
-
-        return self._write(work)
+        return additions.cite(self, uid, data, by=by)
 
     def get_event(self, uid: str, *, follow: bool = False) -> DamageEventPublic:
         """The event `uid`, merged or not; with `follow`, the live event a merged one leads to."""
@@ -932,88 +593,19 @@ class Registry:
         self, slug: str, /, *, reason: str, by: str | None = None, **changes: Any
     ) -> SitePublic:
         """Correct a site's values; the old and new state go into its history."""
-        _check_reason(reason)
-        _check_changes("site", changes, SITE_CHANGES)
-
-        def work(session: Session) -> SitePublic:
-            row = self._site_row(session, slug, lock=True)
-            before = self._site_public(row)
-            data = validate(SiteCreate, _current(before) | changes, {}, "site")
-            values = data.model_dump(exclude={"alt_names"}) | {
-                "alt_names": [name.model_dump() for name in data.alt_names]
-            }
-            self._apply(row, values, f"site {slug!r}")
-            after = self._site_public(row)
-            self._log(
-                session, RecordType.SITE, slug, ChangeAction.UPDATE, before, after, reason, by
-            )
-            return after
-
-        return self._write(work)
+        return corrections.update_site(self, slug, changes, reason=reason, by=by)
 
     def update_monument(
         self, site: str, slug: str, /, *, reason: str, by: str | None = None, **changes: Any
     ) -> MonumentPublic:
         """Correct a monument's values; the old and new state go into its history."""
-        _check_reason(reason)
-        _check_changes("monument", changes, MONUMENT_CHANGES)
-
-        def work(session: Session) -> MonumentPublic:
-            site_row = self._site_row(session, site)
-            row = self._monument_row(session, site_row, slug, lock=True)
-            before = self._monument_public(row, site_row.slug)
-            current = _current(before, "built_from_year", "built_to_year")
-            data = validate(MonumentCreate, current | changes, {}, "monument")
-            values = (
-                data.model_dump(exclude={"alt_names", "site"})
-                | {"alt_names": [name.model_dump() for name in data.alt_names]}
-                | built_years(data.built)
-            )
-            self._apply(row, values, f"monument {slug!r} of site {site!r}")
-            after = self._monument_public(row, site_row.slug)
-            key = f"{site_row.slug}/{slug}"
-            self._log(
-                session, RecordType.MONUMENT, key, ChangeAction.UPDATE, before, after, reason, by
-            )
-            return after
-
-        return self._write(work)
+        return corrections.update_monument(self, site, slug, changes, reason=reason, by=by)
 
     def update_source(
         self, key: str, /, *, reason: str, by: str | None = None, **changes: Any
     ) -> SourcePublic:
         """Correct a source's values; the old and new state go into its history."""
-        _check_reason(reason)
-        _check_changes("source", changes, SOURCE_CHANGES)
-
-        def work(session: Session) -> SourcePublic:
-            row = self._source_row(session, key, lock=True)
-            before = self._source_public(row)
-            current = _current(before, "published_earliest", "published_latest")
-            data = validate(SourceCreate, current | changes, {}, "source")
-            if data.published is not None and data.published != before.published:
-                # The latest-starting event it reports must have begun by then.
-                latest = session.exec(
-                    select(DamageEvent.uid, DamageEvent.occurred)
-                    .join(SourceCitation, col(SourceCitation.event_id) == col(DamageEvent.id))
-                    .where(SourceCitation.source_id == row.id)
-                    .where(col(DamageEvent.earliest).is_not(None))
-                    .order_by(col(DamageEvent.earliest).desc())
-                    .limit(1)
-                ).first()
-                if latest is not None:
-                    _refuse_too_early(
-                        f"source (it reports event {latest[0]})", latest[1], row.key, data.published
-                    )
-            values = data.model_dump() | published_span(data.published)
-            self._apply(row, values, f"source {key!r}")
-            after = self._source_public(row)
-            self._log(
-                session, RecordType.SOURCE, key, ChangeAction.UPDATE, before, after, reason, by
-            )
-            return after
-
-        return self._write(work)
+        return corrections.update_source(self, key, changes, reason=reason, by=by)
 
     # Sources' texts (`heritage_registry.texts`) -------------------------------------
 
@@ -1037,40 +629,20 @@ class Registry:
         is a correction in the source's history, which keeps the old one's hash (never
         the text itself); the citations are located in the new text again.
         """
-
-        def work(session: Session) -> SourceTextPublic:
-            row = self._source_row(session, key, lock=True)
-            before, after = texts.attach(
-                session, row, text=text, sha256=sha256, retrieved=retrieved, url=url,
-                archived_url=archived_url,
-            )  # fmt: skip
-            if after is None:
-                assert before is not None
-                return before
-            # The source changed with its text: summaries and feeds see it as of now.
-            row.updated_at = utcnow()
-            session.add(row)
-            session.flush()
-            source = self._source_public(row)
-            self._log(
-                session, RecordType.SOURCE, row.key, ChangeAction.UPDATE,
-                SourceWithText(**dict(source), text=before),
-                SourceWithText(**dict(source), text=after),
-                "text replaced" if before is not None else "text attached", by,
-            )  # fmt: skip
-            return after
-
-        return self._write(work)
+        return corrections.attach_text(
+            self, key, text, retrieved=retrieved, url=url, archived_url=archived_url,
+            sha256=sha256, by=by,
+        )  # fmt: skip
 
     def source_text(self, key: str) -> SourceTextPublic | None:
         """What source `key` keeps of its text (hash, dates, addresses), if anything."""
         with self.transaction() as session:
-            return texts.kept(session, self._source_row(session, key))
+            return texts.kept(session, lookups.source_row(session, key))
 
     def text_of(self, key: str) -> str | None:
         """The text source `key` keeps, if it keeps one (not only an original's hash)."""
         with self.transaction() as session:
-            return texts.stored_text(session, self._source_row(session, key))
+            return texts.stored_text(session, lookups.source_row(session, key))
 
     def verify(self, folder: Path | None = None) -> texts.VerifyReport:
         """Check every citation's quote against its source's text: the stored one, or with
@@ -1086,73 +658,11 @@ class Registry:
         self, uid: str, /, *, reason: str, by: str | None = None, **changes: Any
     ) -> DamageEventPublic:
         """Correct an event's values (its citations stay); the change goes into its history."""
-        _check_reason(reason)
-        _check_changes("event", changes, EVENT_CHANGES)
-
-        def work(session: Session) -> DamageEventPublic:
-            row = self._event_row(session, uid, lock=True)
-            merges.refuse_merged(session, row, "correct")
-            before = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
-            current = {
-                "uid": before.uid,
-                "site": before.site,
-                "monument": before.monument,
-                "cause": before.cause,
-                "damage_level": before.damage_level,
-                "occurred": before.occurred,
-                "actor": before.actor,
-                "description": before.description,
-                "citations": [{"source": c.source, "quote": c.quote} for c in before.citations],
-            }
-            data = validate(DamageEventCreate, current | changes, {}, "event")
-            if data.occurred != before.occurred:
-                keys = {citation.source for citation in before.citations}
-                for key, published in session.exec(
-                    select(Source.key, Source.published).where(col(Source.key).in_(keys))
-                ):
-                    _refuse_too_early("event", data.occurred, key, published)
-            site = self._site_row(session, data.site)
-            monument = self._monument_row(session, site, data.monument) if data.monument else None
-            values = (
-                data.model_dump(include=set(EVENT_CHANGES) - {"monument"})
-                | {"monument_id": monument.id if monument else None}
-                | occurred_span(data.occurred)
-            )
-            self._apply(row, values, f"event {row.uid}")
-            after = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
-            self._log(
-                session, RecordType.EVENT, row.uid, ChangeAction.UPDATE, before, after, reason, by
-            )
-            return after
-
-        return self._write(work)
+        return corrections.update_event(self, uid, changes, reason=reason, by=by)
 
     def retract_event(self, uid: str, *, reason: str, by: str | None = None) -> DamageEventPublic:
         """Withdraw an event: kept, shown as retracted, left out of counts; with the reason."""
-        _check_reason(reason)
-
-        def work(session: Session) -> DamageEventPublic:
-            row = self._event_row(session, uid, lock=True)
-            merges.refuse_merged(session, row, "retract")
-            if row.retracted_at is not None:
-                raise InvalidRecord(
-                    f"event {row.uid} was retracted already ({row.retraction_reason}); "
-                    "nothing to do"
-                )
-            before = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
-            now = utcnow()
-            row.retracted_at = now
-            row.retraction_reason = reason.strip()
-            row.updated_at = now
-            session.add(row)
-            session.flush()
-            after = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
-            self._log(
-                session, RecordType.EVENT, row.uid, ChangeAction.RETRACT, before, after, reason, by
-            )
-            return after
-
-        return self._write(work)
+        return corrections.retract_event(self, uid, reason=reason, by=by)
 
     def merge_events(
         self, keep: str, other: str, *, reason: str, by: str | None = None
@@ -1182,12 +692,7 @@ class Registry:
         kind = arguments.vocabulary_filter(RecordType, record_type, "record type")
         assert kind is not None
         with self.transaction() as session:
-            try:
-                record = self._existing(session, kind, record)
-            except (SiteNotFound, MonumentNotFound, SourceNotFound):
-                if not db.storable(record) or not history.recorded(session, kind, record):
-                    raise
-            return history.of_record(session, kind, record)
+            return history.of_named(session, kind, record)
 
     def changes(
         self,
@@ -1228,13 +733,7 @@ class Registry:
 
         Returns its last state; its history, the removal with `reason` included, is kept.
         """
-
-        def find(session: Session) -> tuple[Any, RecordType, str, SitePublic]:
-            row = self._site_row(session, slug, lock=True)
-            removals.check_site(session, row)
-            return row, RecordType.SITE, row.slug, self._site_public(row)
-
-        return self._remove(find, reason, by)
+        return removals.remove_site(self, slug, reason=reason, by=by)
 
     def remove_monument(
         self, site: str, slug: str, *, reason: str, by: str | None = None
@@ -1243,91 +742,14 @@ class Registry:
 
         Returns its last state; its history, the removal with `reason` included, is kept.
         """
-
-        def find(session: Session) -> tuple[Any, RecordType, str, MonumentPublic]:
-            site_row = self._site_row(session, site, lock=True)
-            row = self._monument_row(session, site_row, slug, lock=True)
-            removals.check_monument(session, site_row, row)
-            public = self._monument_public(row, site_row.slug)
-            return row, RecordType.MONUMENT, f"{site_row.slug}/{row.slug}", public
-
-        return self._remove(find, reason, by)
+        return removals.remove_monument(self, site, slug, reason=reason, by=by)
 
     def remove_source(self, key: str, *, reason: str, by: str | None = None) -> SourcePublic:
         """Remove a source entered by mistake, which no event cites (`removals`).
 
         Returns its last state; its history, the removal with `reason` included, is kept.
         """
-
-        def find(session: Session) -> tuple[Any, RecordType, str, SourcePublic]:
-            row = self._source_row(session, key, lock=True)
-            removals.check_source(session, row)
-            texts.remove(session, row)
-            return row, RecordType.SOURCE, row.key, self._source_public(row)
-
-        return self._remove(find, reason, by)
-
-    def _remove(
-        self,
-        find: Callable[[Session], tuple[Any, RecordType, str, PublicT]],
-        reason: str,
-        by: str | None,
-    ) -> PublicT:
-        """Delete the row `find` locks and checks, and record the removal with its last
-        state, in one transaction."""
-        _check_reason(reason)
-
-        def work(session: Session) -> PublicT:
-            row, kind, record, public = find(session)
-            session.delete(row)
-            try:
-                session.flush()
-            except sa.exc.IntegrityError:
-                # Another writer referred to it between the check and the delete.
-                raise Referenced(
-                    f"{kind} {record!r} cannot be removed: a record referring to it was "
-                    "added meanwhile; see registry history"
-                ) from None
-            self._log(session, kind, record, ChangeAction.REMOVE, public, None, reason, by)
-            return public
-
-        return self._write(work)
-
-    def _existing(self, session: Session, kind: RecordType, record: str) -> str:
-        """The record's name in its history (an event's whole uid); NotFound if none."""
-        if kind is RecordType.SITE:
-            self._site_row(session, record)
-        elif kind is RecordType.MONUMENT:
-            site, _, slug = record.partition("/")
-            self._monument_row(session, self._site_row(session, site), slug)
-        elif kind is RecordType.SOURCE:
-            self._source_row(session, record)
-        else:
-            return self._event_row(session, record).uid
-        return record
-
-    @staticmethod
-    def _apply(row: Any, values: Mapping[str, Any], what: str) -> None:
-        """Set the values that differ; refuse a correction that changes nothing."""
-        differing = {name: value for name, value in values.items() if getattr(row, name) != value}
-        if not differing:
-            raise InvalidRecord(f"no change: {what} has these values already")
-        for name, value in differing.items():
-            setattr(row, name, value)
-        row.updated_at = utcnow()
-        session = sa.orm.object_session(row)
-        assert session is not None
-        session.add(row)
-        session.flush()
-
-    def _log_creation(
-        self, session: Session, kind: RecordType, record: str, public: BaseModel, by: str | None
-    ) -> None:
-        """The `create` entry of a record just inserted (an event's with its citations)."""
-        self._log(
-            session, kind, record, ChangeAction.CREATE, None, public, None, by,
-            added=history.created(public),
-        )  # fmt: skip
+        return removals.remove_source(self, key, reason=reason, by=by)
 
     def _log(
         self,
@@ -1366,81 +788,6 @@ class Registry:
         that merging the same records twice changes nothing. History records each
         creation and each citation added, by `by`.
         """
-        # Read once: a retried transaction must see the same records again.
-        sites, monuments = list(sites), list(monuments)
-        sources, events = list(sources), list(events)
-
-        def work(session: Session) -> MergeReport:
-            report = MergeReport()
-            for site in sites:
-                if session.exec(select(Site.id).where(Site.slug == site.slug)).first():
-                    report.existing["sites"] += 1
-                else:
-                    self._insert_site(session, site, by=by)
-                    report.added["sites"] += 1
-            for monument in monuments:
-                site_row = self._site_row(session, monument.site)
-                found = session.exec(
-                    select(Monument.id).where(
-                        Monument.site_id == site_row.id, Monument.slug == monument.slug
-                    )
-                ).first()
-                if found:
-                    report.existing["monuments"] += 1
-                else:
-                    self._insert_monument(session, monument, by=by)
-                    report.added["monuments"] += 1
-            for source in sources:
-                if session.exec(select(Source.id).where(Source.key == source.key)).first():
-                    report.existing["sources"] += 1
-                else:
-                    self._insert_source(session, source, by=by)
-                    report.added["sources"] += 1
-            for event in events:
-                row = session.exec(
-                    select(DamageEvent).where(DamageEvent.uid == str(event.uid))
-                ).first()
-                if row is None:
-                    self._insert_event(session, event, by=by)
-                    report.added["events"] += 1
-                    report.added["citations"] += len(event.citations)
-                    continue
-                report.existing["events"] += 1
-                assert row.id is not None
-                held = {
-                    (source_key, quote)
-                    for source_key, quote in session.exec(
-                        select(Source.key, SourceCitation.quote)
-                        .join(Source, col(Source.id) == col(SourceCitation.source_id))
-                        .where(SourceCitation.event_id == row.id)
-                    )
-                }
-                for citation in event.citations:
-                    if (citation.source, citation.quote) in held:
-                        report.existing["citations"] += 1
-                        continue
-                    before = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
-                    source_row = self._source_row(session, citation.source)
-                    session.add(self._citation_row(citation, row.id, source_row, utcnow()))
-                    session.flush()
-                    after = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
-                    self._log(
-                        session, RecordType.EVENT, row.uid, ChangeAction.CITE, before, after,
-                        None, by, added={"citation": after.citations[-1].model_dump(mode="json")},
-                    )  # fmt: skip
-                    held.add((citation.source, citation.quote))
-                    report.added["citations"] += 1
-            session.flush()
-            return report
-
-        return self._write(work)
-
-    @staticmethod
-    def _flush(session: Session, duplicate: Exception) -> None:
-        """Flush, turning a unique-constraint race with another writer into `duplicate`."""
-        try:
-            session.flush()
-        except sa.exc.IntegrityError as exc:
-            if "unique" in str(exc.orig).lower() or "duplicate" in str(exc.orig).lower():
-                raise duplicate from None
-            raise
+        return additions.merge(
+            self, sites=sites, monuments=monuments, sources=sources, events=events, by=by
+        )

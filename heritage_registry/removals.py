@@ -7,17 +7,41 @@ and the reason. Anything referenced is refused with what refers to it: an event'
 citations are never removed, so a cited source stays, and a monument that events record
 damage to, or that a citation mentions, stays until those events are corrected.
 Events themselves are never removed: a wrong event is retracted (`retract_event`).
+
+`remove_site(registry, slug, reason=..., by=...)`, `remove_monument` and `remove_source`
+lock the record, check it with `check_site`, `check_monument` or `check_source`, and
+delete it in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from heritage_registry import lookups, texts
+from heritage_registry.arguments import check_reason
 from heritage_registry.errors import Referenced
-from heritage_registry.models import DamageEvent, Monument, Site, Source, SourceCitation
+from heritage_registry.models import (
+    DamageEvent,
+    Monument,
+    MonumentPublic,
+    Site,
+    SitePublic,
+    Source,
+    SourceCitation,
+    SourcePublic,
+)
 from heritage_registry.render import plural
+from heritage_registry.vocab import ChangeAction, RecordType
+
+if TYPE_CHECKING:
+    from heritage_registry.registry import Registry
+
+PublicT = TypeVar("PublicT", bound=BaseModel)
 
 # How many of the referring records a refusal names before "...".
 SHOWN = 5
@@ -99,3 +123,69 @@ def check_source(session: Session, source: Source) -> None:
             f"source {source.key!r} cannot be removed: it is cited by "
             f"{_named('event', _short(events))}, and a citation is never removed"
         )
+
+
+def remove_site(registry: Registry, slug: str, *, reason: str, by: str | None) -> SitePublic:
+    """Remove the site `slug` if nothing is recorded on it (`Registry.remove_site`)."""
+
+    def find(session: Session) -> tuple[Any, RecordType, str, SitePublic]:
+        row = lookups.site_row(session, slug, lock=True)
+        check_site(session, row)
+        return row, RecordType.SITE, row.slug, registry._site_public(row)
+
+    return _remove(registry, find, reason, by)
+
+
+def remove_monument(
+    registry: Registry, site: str, slug: str, *, reason: str, by: str | None
+) -> MonumentPublic:
+    """Remove the monument `slug` of the site `site` if nothing refers to it
+    (`Registry.remove_monument`)."""
+
+    def find(session: Session) -> tuple[Any, RecordType, str, MonumentPublic]:
+        site_row = lookups.site_row(session, site, lock=True)
+        row = lookups.monument_row(session, site_row, slug, lock=True)
+        check_monument(session, site_row, row)
+        public = registry._monument_public(row, site_row.slug)
+        return row, RecordType.MONUMENT, f"{site_row.slug}/{row.slug}", public
+
+    return _remove(registry, find, reason, by)
+
+
+def remove_source(registry: Registry, key: str, *, reason: str, by: str | None) -> SourcePublic:
+    """Remove the source `key`, and its text, if no event cites it (`Registry.remove_source`)."""
+
+    def find(session: Session) -> tuple[Any, RecordType, str, SourcePublic]:
+        row = lookups.source_row(session, key, lock=True)
+        check_source(session, row)
+        texts.remove(session, row)
+        return row, RecordType.SOURCE, row.key, registry._source_public(row)
+
+    return _remove(registry, find, reason, by)
+
+
+def _remove(
+    registry: Registry,
+    find: Callable[[Session], tuple[Any, RecordType, str, PublicT]],
+    reason: str,
+    by: str | None,
+) -> PublicT:
+    """Delete the row `find` locks and checks, and record the removal with its last
+    state, in one transaction."""
+    check_reason(reason)
+
+    def work(session: Session) -> PublicT:
+        row, kind, record, public = find(session)
+        session.delete(row)
+        try:
+            session.flush()
+        except sa.exc.IntegrityError:
+            # Another writer referred to it between the check and the delete.
+            raise Referenced(
+                f"{kind} {record!r} cannot be removed: a record referring to it was "
+                "added meanwhile; see registry history"
+            ) from None
+        registry._log(session, kind, record, ChangeAction.REMOVE, public, None, reason, by)
+        return public
+
+    return registry._write(work)

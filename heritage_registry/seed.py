@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from heritage_registry.additions import MergeReport
 from heritage_registry.errors import InvalidRecord
 from heritage_registry.models import DamageEventCreate, MonumentCreate, SiteCreate, SourceCreate
-from heritage_registry.registry import MergeReport, Registry
+from heritage_registry.registry import Registry
 from heritage_registry.resources import seeds_path
 from heritage_registry.vocab import ChangeHow
 

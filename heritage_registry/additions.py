@@ -210,25 +210,38 @@ def cite(
 
     def work(session: Session) -> DamageEventPublic:
         event = merges.live_row(session, lookups.event_row(session, uid, lock=True), lock=True)
-        source = lookups.source_row(session, data.source)
-        refuse_too_early("citation", event.occurred, source.key, source.published)
-        assert event.id is not None
-        before = reads.events_public(session, EVENT_TABLE.c.id == event.id)[0]
-        duplicates.refuse_repeated_citations([*before.citations, data])
-        site = session.get(Site, event.site_id)
-        assert site is not None
-        _check_mentions(session, site, before.monument, [data])
-        [span] = texts.spans(session, [(data.quote, source)])
-        session.add(_citation_row(data, event.id, source, registry._now(), span))
-        session.flush()
-        after = reads.events_public(session, EVENT_TABLE.c.id == event.id)[0]
-        registry._log(
-            session, RecordType.EVENT, event.uid, ChangeAction.CITE, before, after, None, by,
-            added={"citation": after.citations[-1].model_dump(mode="json")},
-        )  # fmt: skip
-        return after
+        return _add_citation(registry, session, event, data, by=by)
 
     return registry._write(work)
+
+
+def _add_citation(
+    registry: Registry,
+    session: Session,
+    event: DamageEvent,
+    data: CitationCreate,
+    *,
+    by: str | None,
+) -> DamageEventPublic:
+    """Add `data` to the live `event`, checked as every citation added to an event is, with
+    its `cite` history entry; the event as it is then."""
+    source = lookups.source_row(session, data.source)
+    refuse_too_early("citation", event.occurred, source.key, source.published)
+    assert event.id is not None
+    before = reads.events_public(session, EVENT_TABLE.c.id == event.id)[0]
+    duplicates.refuse_repeated_citations([*before.citations, data])
+    site = session.get(Site, event.site_id)
+    assert site is not None
+    _check_mentions(session, site, before.monument, [data])
+    [span] = texts.spans(session, [(data.quote, source)])
+    session.add(_citation_row(data, event.id, source, registry._now(), span))
+    session.flush()
+    after = reads.events_public(session, EVENT_TABLE.c.id == event.id)[0]
+    registry._log(
+        session, RecordType.EVENT, event.uid, ChangeAction.CITE, before, after, None, by,
+        added={"citation": after.citations[-1].model_dump(mode="json")},
+    )  # fmt: skip
+    return after
 
 
 def merge(
@@ -279,28 +292,23 @@ def merge(
                 report.added["citations"] += len(event.citations)
                 continue
             report.existing["events"] += 1
-            assert row.id is not None
+            # A merged uid's citations go to the event it leads to, as `cite` adds them,
+            # and are checked as `cite` checks them: a citation on the merged event would
+            # be counted nowhere.
+            live = merges.live_row(session, row, lock=True)
             held = {
                 (source_key, quote)
                 for source_key, quote in session.exec(
                     select(Source.key, SourceCitation.quote)
                     .join(Source, col(Source.id) == col(SourceCitation.source_id))
-                    .where(SourceCitation.event_id == row.id)
+                    .where(SourceCitation.event_id == live.id)
                 )
             }
             for citation in event.citations:
                 if (citation.source, citation.quote) in held:
                     report.existing["citations"] += 1
                     continue
-                before = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
-                source_row = lookups.source_row(session, citation.source)
-                session.add(_citation_row(citation, row.id, source_row, registry._now()))
-                session.flush()
-                after = reads.events_public(session, EVENT_TABLE.c.id == row.id)[0]
-                registry._log(
-                    session, RecordType.EVENT, row.uid, ChangeAction.CITE, before, after,
-                    None, by, added={"citation": after.citations[-1].model_dump(mode="json")},
-                )  # fmt: skip
+                _add_citation(registry, session, live, citation, by=by)
                 held.add((citation.source, citation.quote))
                 report.added["citations"] += 1
         session.flush()

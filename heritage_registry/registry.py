@@ -785,8 +785,9 @@ class Registry:
         Records are matched by site slug, monument slug within its site, source key and
         event uid; a record already present is left as it is. An event already present
         gains the citations it lacks (a citation is matched by its source and quote), so
-        that merging the same records twice changes nothing. History records each
-        creation and each citation added, by `by`.
+        that merging the same records twice changes nothing; each is checked as `cite`
+        checks it, and a merged event's go to the event it leads to, as `cite` adds them.
+        History records each creation and each citation added, by `by`.
         """
         return additions.merge(
             self, sites=sites, monuments=monuments, sources=sources, events=events, by=by

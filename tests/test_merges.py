@@ -296,6 +296,59 @@ def test_show_and_cite_of_a_merged_uid_follow_to_the_kept_event(run: Run, reg: R
     ]
 
 
+def test_registry_merge_of_a_merged_uid_cites_the_kept_event_as_cite_does(
+    reg: Registry,
+) -> None:
+    """`Registry.merge` (what seeding uses) of a merged uid with a citation it lacks adds
+    it to the event the uid leads to, as `cite` and an import do: on the merged event it
+    would be counted nowhere."""
+    from heritage_registry.models import DamageEventCreate
+
+    reg.merge_events(CITADEL, DUP, reason=REASON, by="ana")
+    dup = reg.get_event(DUP)
+    given = DamageEventCreate.model_validate(
+        {
+            **dup.model_dump(include={"uid", "site", "monument", "cause", "damage_level"}),
+            "occurred": dup.occurred,
+            "citations": [{"source": NEWARAB, "quote": "the citadel's garrison"}],
+        }
+    )
+    report = reg.merge(events=[given], by="ana")
+    assert (report.added["citations"], report.existing["events"]) == (1, 1)
+    assert reg.get_event(CITADEL).citations[-1].quote == "the citadel's garrison"
+    assert reg.get_event(DUP).citations == []
+    assert [change.action for change in reg.history("event", CITADEL)][-1] == "cite"
+    # Twice changes nothing.
+    before = dump(reg.engine)
+    again = reg.merge(events=[given], by="ana")
+    assert (again.added["citations"], again.existing["citations"]) == (0, 1)
+    assert dump(reg.engine) == before
+
+
+def test_registry_merge_checks_an_added_citation_as_cite_does(reg: Registry) -> None:
+    """A citation `Registry.merge` adds to an event already present is refused where `cite`
+    refuses it (here: a source published before the event occurred), and nothing is
+    written."""
+    from heritage_registry.models import DamageEventCreate
+
+    reg.add_source(key="early", title="An early report", publisher="AFP", published="2014-01")
+    citadel = reg.get_event(CITADEL)
+    given = DamageEventCreate.model_validate(
+        {
+            **citadel.model_dump(include={"uid", "site", "monument", "cause", "damage_level"}),
+            "occurred": citadel.occurred,
+            "citations": [{"source": "early", "quote": "the citadel is occupied"}],
+        }
+    )
+    with pytest.raises(InvalidRecord) as cite_refused:
+        reg.cite(CITADEL, source="early", quote="the citadel is occupied")
+    before = dump(reg.engine)
+    with pytest.raises(InvalidRecord) as merge_refused:
+        reg.merge(events=[given], by="ana")
+    assert str(merge_refused.value) == str(cite_refused.value)
+    assert dump(reg.engine) == before
+
+
 def test_a_chain_of_merges_is_followed_to_its_end(run: Run, reg: Registry) -> None:
     reg.merge_events(CITADEL, DUP, reason=REASON)
     reg.merge_events(OCCUPATION, CITADEL, reason="the citadel's is the city's")

@@ -44,11 +44,11 @@ def validate(
         raise InvalidRecord.from_validation(what, exc) from None
 
 
-def check_reason(reason: str) -> None:
-    """Refuse a correction, retraction, merge or removal without a reason, or with one
-    too long or holding control characters."""
+def check_reason(reason: str, doing: str = "a correction") -> None:
+    """Refuse a correction, retraction, merge or removal (`doing`) without a reason, or
+    with one too long or holding control characters."""
     if not isinstance(reason, str) or not reason.strip():
-        raise InvalidRecord("a correction needs a reason: say why, e.g. reason='a later report'")
+        raise InvalidRecord(f"{doing} needs a reason: say why, e.g. reason='a later report'")
     if len(reason) > NOTE_MAX:
         raise InvalidRecord(f"reason: too long; at most {NOTE_MAX} characters")
     try:

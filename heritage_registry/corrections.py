@@ -270,7 +270,7 @@ def retract_event(
     registry: Registry, uid: str, *, reason: str, by: str | None
 ) -> DamageEventPublic:
     """Withdraw the event `uid`, keeping it (`Registry.retract_event`)."""
-    check_reason(reason)
+    check_reason(reason, "a retraction")
 
     def work(session: Session) -> DamageEventPublic:
         row = lookups.event_row(session, uid, lock=True)

@@ -38,7 +38,6 @@ from heritage_registry.models import (
     Site,
     Source,
     reported_too_early,
-    utcnow,
 )
 from heritage_registry.vocab import ChangeAction, RecordType
 
@@ -61,7 +60,7 @@ def merge_events(
     registry: Registry, keep: str, other: str, *, reason: str, by: str | None = None
 ) -> Merged:
     """Fold the event `other` into `keep`, in one transaction (see the module)."""
-    check_reason(reason)
+    check_reason(reason, "a merge")
     if keep == other:
         raise InvalidRecord(
             f"cannot merge event {keep} into itself; name the event to keep, then its duplicate"
@@ -85,7 +84,7 @@ def merge_events(
         before_keep, before_other = _publics(registry, session, keep_row, other_row)
         _refuse_too_early(session, before_keep, before_other)
         moved, dropped = _move_citations(session, keep_row, other_row, before_keep, before_other)
-        now = utcnow()
+        now = registry._now()
         other_row.merged_into_id = keep_row.id
         other_row.merged_at = now
         other_row.merge_reason = reason.strip()

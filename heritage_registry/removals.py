@@ -172,7 +172,7 @@ def _remove(
 ) -> PublicT:
     """Delete the row `find` locks and checks, and record the removal with its last
     state, in one transaction."""
-    check_reason(reason)
+    check_reason(reason, "a removal")
 
     def work(session: Session) -> PublicT:
         row, kind, record, public = find(session)

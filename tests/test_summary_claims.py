@@ -49,7 +49,6 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
         return CLOCK + dt.timedelta(seconds=next(ticks))
 
     monkeypatch.setattr("heritage_registry.registry.utcnow", now)
-    monkeypatch.setattr("heritage_registry.merges.utcnow", now)
 
 
 def build_place(registry: Registry) -> Registry:

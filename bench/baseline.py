@@ -73,6 +73,7 @@ def insert_rows(path: Path, rows: Generated) -> float:
     try:
         started = time.perf_counter()
         written = 0
+        citation_sql = _insert_sql("source_citation", CITATION_COLUMNS)
         for table, columns, table_rows in (
             ("site", SITE_COLUMNS, rows.sites),
             ("monument", MONUMENT_COLUMNS, rows.monuments),
@@ -80,7 +81,6 @@ def insert_rows(path: Path, rows: Generated) -> float:
             ("damage_event", EVENT_COLUMNS, rows.events),
         ):
             sql = _insert_sql(table, columns)
-            citation_sql = _insert_sql("source_citation", CITATION_COLUMNS)
             start = 0
             while start < len(table_rows):
                 connection.execute("BEGIN")

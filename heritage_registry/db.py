@@ -233,7 +233,7 @@ def bulk_writes(connection: sa.Connection) -> Iterator[None]:
     driver = connection.connection.driver_connection
     assert driver is not None
     (before,) = driver.execute("PRAGMA cache_size").fetchone()
-    driver.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    size_bulk_cache(connection, 0)
     try:
         yield
     finally:

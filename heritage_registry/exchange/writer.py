@@ -6,10 +6,10 @@ of a quarter of the registry (`transaction_full`), what the registry holds alrea
 slug, key or uid) skipped and an event already present given the citations it lacks. A
 source's text is kept where the source has none (the first pass refused one that differs
 from the registry's), with a `text attached` entry in the source's history, as
-`Registry.attach_text` writes. Merged events are written last, in
-the final transaction, once the events they point to are in; the citations given for an
-event whose uid leads to another, through merges, go to the event it leads to. A dry run
-writes in one transaction and rolls it back.
+`Registry.attach_text` writes. Merged events are written last, in the final transaction,
+once the events they point to are in; the citations given for an event whose uid leads to
+another, through merges, go to the event it leads to. A dry run writes in one transaction
+and rolls it back.
 
 Each transaction ends by storing the confidence of the events whose citations it
 changed (`confidence.refresh`). A new event is written with the confidence derived from
@@ -174,8 +174,8 @@ class _Writer:
         # own estimate at the start: a large registry is analysed already, and an import
         # of a few records into it needs no more.
         self.analysed = self.events_before = self.events_written = 0
-        # Records in the registry when the import began (`_records`), for the size of
-        # its transactions on SQLite (`transaction_full`).
+        # Records in a SQLite registry when the import began (`_records`), for the size
+        # of its transactions (`transaction_full`).
         self.records_before = 0
         self.event_insert = _Insert(
             dialect,
@@ -215,8 +215,8 @@ class _Writer:
                 began = time.monotonic()
                 sqlite = connection.dialect.name == "sqlite"
                 self._load_ids(connection)
-                self.records_before = _records(connection)
                 if sqlite:
+                    self.records_before = _records(connection)
                     size_bulk_cache(connection, self.records_before)
                 if connection.dialect.name == "postgresql":
                     estimate = connection.exec_driver_sql(
